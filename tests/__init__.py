@@ -1,0 +1,1 @@
+"""Test suite: unit, integration, e2e and fault tests."""
