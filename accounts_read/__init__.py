@@ -1,0 +1,1 @@
+"""Read side: Django ORM read models on MySQL, selectors and query views; never touches MongoDB."""

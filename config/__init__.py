@@ -1,0 +1,1 @@
+"""Project package: settings, URL routing, API composition, Celery app."""

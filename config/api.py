@@ -1,0 +1,80 @@
+"""Composition root of the JSON API: one NinjaAPI, the apps' routers, the error handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
+
+from accounts_read.api import router as read_router
+from accounts_write.api import router as write_router
+from config.api_errors import ApiError, error_body
+from projector.api import router as sync_router
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="CQRS Sync API",
+    version="1.0.0",
+    description=(
+        "Commands go to the MongoDB write side; queries are answered from the MySQL read side, "
+        "which the projector keeps in step. Amounts are decimal strings such as \"12.50\". "
+        'Errors are JSON: {"error": {"code", "message", "details"}}.'
+    ),
+    urls_namespace="api",
+)
+api.add_router("/", write_router, tags=["commands"])
+api.add_router("/", read_router, tags=["queries"])
+api.add_router("/sync", sync_router, tags=["sync"])
+
+
+def _field_path(location: Any) -> str:
+    # Ninja reports ("body", "payload", "amount"); clients want "amount".
+    parts = [str(part) for part in location if part not in ("body", "payload", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = [
+        {"field": _field_path(err.get("loc", ())), "message": str(err.get("msg", "invalid"))}
+        for err in exc.errors
+    ]
+    summary = "; ".join(f"{item['field']}: {item['message']}" for item in fields)
+    return api.create_response(
+        request,
+        error_body("validation_error", f"The request is not valid: {summary}", {"fields": fields}),
+        status=422,
+    )
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return api.create_response(request, error_body(exc.code, exc.message, exc.details), status=exc.status)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = "bad_request" if exc.status_code == 400 else f"http_{exc.status_code}"
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = "The request body is not valid JSON."
+    return api.create_response(request, error_body(code, message), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, error_body("not_found", str(exc) or "Not found."), status=404)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    return api.create_response(
+        request,
+        error_body("internal_error", "An unexpected error occurred; it has been logged."),
+        status=500,
+    )

@@ -1,0 +1,1 @@
+"""Sync engine: tails the MongoDB outbox and applies events to the MySQL read models."""

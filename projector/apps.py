@@ -1,0 +1,9 @@
+"""Django app configuration for the sync engine."""
+
+from django.apps import AppConfig
+
+
+class ProjectorConfig(AppConfig):
+    name = "projector"
+    verbose_name = "Projector (sync engine)"
+    default_auto_field = "django.db.models.BigAutoField"
