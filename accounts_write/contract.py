@@ -72,7 +72,7 @@ CURRENT_SCHEMA_VERSION: dict[EventType, int] = {
 }
 
 
-class UnknownEventSchema(LookupError):
+class UnknownEventSchemaError(LookupError):
     """An outbox event names a type or schema version this code does not know."""
 
 
@@ -80,7 +80,7 @@ def schema_for(event_type: str, schema_version: int) -> EventSchema:
     try:
         return SCHEMAS[(EventType(event_type), schema_version)]
     except (ValueError, KeyError) as exc:
-        raise UnknownEventSchema(f"unknown event {event_type!r} schema version {schema_version}") from exc
+        raise UnknownEventSchemaError(f"unknown event {event_type!r} schema version {schema_version}") from exc
 
 
 class OutboxStatus(StrEnum):
