@@ -1,0 +1,76 @@
+# Developer and CI entry points. `make test` sets up everything on a fresh machine and runs the suite.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_PORT ?= 8000
+DEMO_MONGO_PORT ?= 27017
+export DJANGO_SETTINGS_MODULE ?= config.settings.test
+
+.PHONY: help test lint typecheck imports pytest venv system-deps services demo clean
+
+help:
+	@echo "make test   - set up (venv, packages, services) and run lint, types, import rules and all tests with coverage"
+	@echo "make demo   - run the whole stack on the local services (web on :$(DEMO_PORT), projector, Celery worker and beat)"
+	@echo "make clean  - remove the virtualenv, caches and demo data"
+
+# System packages that mysqlclient needs to build; installed only when missing (needs root + apt).
+system-deps:
+	@if ! pkg-config --exists mariadb 2>/dev/null && ! pkg-config --exists mysqlclient 2>/dev/null; then \
+	  echo "installing libmariadb-dev and pkg-config (needed to build mysqlclient)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmariadb-dev pkg-config >/dev/null; \
+	fi
+
+$(STAMP): requirements.txt requirements-dev.txt | system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Start MariaDB/MySQL and Redis when they are installed but not answering.
+services:
+	@if ! mysqladmin --host=127.0.0.1 --user=root ping >/dev/null 2>&1; then \
+	  echo "starting MariaDB"; \
+	  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd; \
+	  for i in $$(seq 1 60); do mysqladmin --host=127.0.0.1 --user=root ping >/dev/null 2>&1 && break; sleep 0.5; done; \
+	fi
+	@mysqladmin --host=127.0.0.1 --user=root ping >/dev/null || { echo "MariaDB/MySQL is not reachable on 127.0.0.1:3306"; exit 1; }
+	@if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then \
+	  echo "starting Redis"; mkdir -p /var/lib/redis /var/log/redis; \
+	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+	    --dir /var/lib/redis --logfile /var/log/redis/ci.log; \
+	  for i in $$(seq 1 40); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.25; done; \
+	fi
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not reachable on 127.0.0.1:6379"; exit 1; }
+	@mysql --host=127.0.0.1 --user=root -e "CREATE DATABASE IF NOT EXISTS cqrs_read CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check config accounts_write accounts_read projector
+
+typecheck: $(STAMP)
+	$(BIN)/mypy config accounts_write accounts_read projector tests bench
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+# The MongoDB stand-in is started by the test fixtures unless MONGO_URL points at a real replica set.
+pytest: $(STAMP) services
+	rm -f .coverage .coverage.*
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage combine -q
+	$(BIN)/coverage report --fail-under=90
+
+test: lint typecheck imports pytest
+
+demo: $(STAMP) services
+	./bin/demo $(DEMO_PORT) $(DEMO_MONGO_PORT)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov .data
