@@ -1,0 +1,1 @@
+"""Integration tests: real services (MySQL/MariaDB, Redis, MongoDB or its stand-in)."""

@@ -1,0 +1,1 @@
+"""Integration tests: MongoDB contract suite, run against the stand-in or a real replica set."""
