@@ -21,7 +21,7 @@ api = NinjaAPI(
     version="1.0.0",
     description=(
         "Commands go to the MongoDB write side; queries are answered from the MySQL read side, "
-        "which the projector keeps in step. Amounts are decimal strings such as \"12.50\". "
+        'which the projector keeps in step. Amounts are decimal strings such as "12.50". '
         'Errors are JSON: {"error": {"code", "message", "details"}}.'
     ),
     urls_namespace="api",

@@ -8,9 +8,7 @@ from typing import Any
 class ApiError(Exception):
     """An error a route wants the client to see: HTTP status, stable code, human message."""
 
-    def __init__(
-        self, status: int, code: str, message: str, details: dict[str, Any] | None = None
-    ) -> None:
+    def __init__(self, status: int, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code

@@ -72,7 +72,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,7 +135,40 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
 
 # --- Projector (sync engine) ------------------------------------------------------------------
-# (the projector's own settings are defined in this section)
+# Batching: up to BATCH_SIZE events per MySQL transaction; a batch closes BATCH_WAIT_MS after its
+# first event, and an idle change stream is polled every MAX_AWAIT_MS, so a lone change is
+# visible within tens of milliseconds.
+PROJECTOR_BATCH_SIZE = env_int("PROJECTOR_BATCH_SIZE", 500)
+PROJECTOR_BATCH_WAIT_MS = env_int("PROJECTOR_BATCH_WAIT_MS", 15)
+PROJECTOR_MAX_AWAIT_MS = env_int("PROJECTOR_MAX_AWAIT_MS", 50)
+# One active projector: a lease row in MySQL renewed by heartbeat; a standby polls for it.
+PROJECTOR_LEASE_SECONDS = env_float("PROJECTOR_LEASE_SECONDS", 10.0)
+PROJECTOR_STANDBY_POLL_SECONDS = env_float("PROJECTOR_STANDBY_POLL_SECONDS", 1.0)
+# Lease on outbox entries being applied (in_progress); an expired one is picked up by the retry.
+PROJECTOR_ENTRY_LEASE_SECONDS = env_float("PROJECTOR_ENTRY_LEASE_SECONDS", 30.0)
+# Failed entries: exponential backoff from BASE, capped at MAX.
+PROJECTOR_RETRY_BACKOFF_BASE_SECONDS = env_float("PROJECTOR_RETRY_BACKOFF_BASE_SECONDS", 1.0)
+PROJECTOR_RETRY_BACKOFF_MAX_SECONDS = env_float("PROJECTOR_RETRY_BACKOFF_MAX_SECONDS", 300.0)
+# A pending entry older than this was missed by the change stream; the retry sweep applies it.
+PROJECTOR_PENDING_GRACE_SECONDS = env_float("PROJECTOR_PENDING_GRACE_SECONDS", 10.0)
+PROJECTOR_RETRY_INTERVAL_SECONDS = env_float("PROJECTOR_RETRY_INTERVAL_SECONDS", 5.0)
+PROJECTOR_RETRY_SWEEP_LIMIT = env_int("PROJECTOR_RETRY_SWEEP_LIMIT", 5000)
+# Reconnect after MySQL or MongoDB went away: exponential backoff capped at this.
+PROJECTOR_RECONNECT_MAX_SECONDS = env_float("PROJECTOR_RECONNECT_MAX_SECONDS", 5.0)
+# An idle projector still moves its checkpoint forward this often (fresh resume token).
+PROJECTOR_IDLE_CHECKPOINT_SECONDS = env_float("PROJECTOR_IDLE_CHECKPOINT_SECONDS", 5.0)
+# Prometheus metrics of the projector process (0: not served).
+PROJECTOR_METRICS_PORT = env_int("PROJECTOR_METRICS_PORT", 0)
+# GET /api/accounts/{id}?min_version=N waits at most this long for the projection to reach N.
+READ_YOUR_WRITES_TIMEOUT_SECONDS = env_float("READ_YOUR_WRITES_TIMEOUT_SECONDS", 2.0)
+READ_YOUR_WRITES_POLL_SECONDS = env_float("READ_YOUR_WRITES_POLL_SECONDS", 0.02)
+
+CELERY_BEAT_SCHEDULE["projector-retry-due-entries"] = {
+    "task": "projector.retry_due_entries",
+    "schedule": PROJECTOR_RETRY_INTERVAL_SECONDS,
+    # A sweep that could not start before the next one is due is dropped, not queued up.
+    "options": {"expires": PROJECTOR_RETRY_INTERVAL_SECONDS},
+}
 
 # --- Internationalisation, static files -------------------------------------------------------
 LANGUAGE_CODE = "en-us"
