@@ -14,7 +14,7 @@ from config.mongo import close_mongo_client
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture()
+@pytest.fixture
 def app_mongo(settings: Any, mongo_url: str, mongo_db: Database[dict[str, Any]]) -> Iterator[None]:
     """Point the app's shared MongoDB client at the test's database."""
     close_mongo_client()
@@ -24,7 +24,7 @@ def app_mongo(settings: Any, mongo_url: str, mongo_db: Database[dict[str, Any]])
     close_mongo_client()
 
 
-@pytest.fixture()
+@pytest.fixture
 def mongo_down(settings: Any) -> Iterator[None]:
     """Point the app at a port where nothing listens, with a short server-selection timeout."""
     close_mongo_client()

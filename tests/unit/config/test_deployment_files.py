@@ -1,4 +1,4 @@
-"""Unit tests: docker-compose.yml, Dockerfile, .env.example and the CI workflow stay consistent with settings."""
+"""Unit tests: compose file, Dockerfile, .env.example and CI workflow stay consistent with settings."""
 
 from __future__ import annotations
 

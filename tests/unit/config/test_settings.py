@@ -51,7 +51,12 @@ def _import_production(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import config.settings.production"],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
