@@ -69,8 +69,23 @@ pytest: $(STAMP) services
 
 test: lint typecheck imports pytest
 
+# The stand-in keeps its data in .data/mongo (journaled) unless MONGO_URL names a real replica set.
+# Every process is stopped when the web server stops (Ctrl-C).
+demo: export DJANGO_SETTINGS_MODULE = config.settings.local
 demo: $(STAMP) services
-	./bin/demo $(DEMO_PORT) $(DEMO_MONGO_PORT)
+	mkdir -p .data/mongo
+	pids=""; trap 'kill $$pids 2>/dev/null; wait' EXIT INT TERM; \
+	if [ -z "$${MONGO_URL:-}" ]; then \
+	  $(BIN)/python -m tests.mongo_standin --host 127.0.0.1 --port $(DEMO_MONGO_PORT) --dbpath .data/mongo & pids="$$pids $$!"; \
+	  export MONGO_URL="mongodb://127.0.0.1:$(DEMO_MONGO_PORT)/?replicaSet=rs0"; \
+	  for i in $$(seq 1 50); do $(BIN)/python manage.py ensure_mongo >/dev/null 2>&1 && break; sleep 0.2; done; \
+	fi; \
+	$(BIN)/python manage.py migrate --noinput; \
+	$(BIN)/python manage.py ensure_mongo; \
+	$(BIN)/python manage.py runprojector & pids="$$pids $$!"; \
+	$(BIN)/celery -A config.celery:app worker --loglevel INFO --concurrency 2 & pids="$$pids $$!"; \
+	$(BIN)/celery -A config.celery:app beat --loglevel INFO --schedule .data/celerybeat-schedule & pids="$$pids $$!"; \
+	$(BIN)/python manage.py runserver 0.0.0.0:$(DEMO_PORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov .data

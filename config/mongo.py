@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from django.conf import settings
 from pymongo import MongoClient
 from pymongo.database import Database
 
 _lock = threading.Lock()
-_client: MongoClient | None = None  # type: ignore[type-arg]
+_client: MongoClient[dict[str, Any]] | None = None
 
 
-def mongo_client() -> MongoClient:  # type: ignore[type-arg]
+def mongo_client() -> MongoClient[dict[str, Any]]:
     """The shared client: UUIDs as standard BSON UUIDs, tz-aware datetimes, short timeouts."""
     global _client
     with _lock:
@@ -28,7 +29,7 @@ def mongo_client() -> MongoClient:  # type: ignore[type-arg]
         return _client
 
 
-def write_database() -> Database:  # type: ignore[type-arg]
+def write_database() -> Database[dict[str, Any]]:
     """The write-side database named by ``MONGO_DB``."""
     return mongo_client()[settings.MONGO_DB]
 
