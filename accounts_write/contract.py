@@ -45,30 +45,37 @@ SCHEMAS: dict[tuple[EventType, int], EventSchema] = {
     for schema in (
         EventSchema(EventType.ACCOUNT_OPENED, 1, fields=("owner", "currency")),
         EventSchema(
-            EventType.FUNDS_DEPOSITED, 1, fields=("amount", "balance_after"),
+            EventType.FUNDS_DEPOSITED,
+            1,
+            fields=("amount", "balance_after"),
             money_fields=("amount", "balance_after"),
         ),
         EventSchema(
-            EventType.FUNDS_WITHDRAWN, 1, fields=("amount", "balance_after"),
+            EventType.FUNDS_WITHDRAWN,
+            1,
+            fields=("amount", "balance_after"),
             money_fields=("amount", "balance_after"),
         ),
         EventSchema(
-            EventType.TRANSFER_SENT, 1,
+            EventType.TRANSFER_SENT,
+            1,
             fields=("transfer_id", "to_account", "amount", "balance_after"),
-            money_fields=("amount", "balance_after"), uuid_fields=("transfer_id", "to_account"),
+            money_fields=("amount", "balance_after"),
+            uuid_fields=("transfer_id", "to_account"),
         ),
         EventSchema(
-            EventType.TRANSFER_RECEIVED, 1,
+            EventType.TRANSFER_RECEIVED,
+            1,
             fields=("transfer_id", "from_account", "amount", "balance_after"),
-            money_fields=("amount", "balance_after"), uuid_fields=("transfer_id", "from_account"),
+            money_fields=("amount", "balance_after"),
+            uuid_fields=("transfer_id", "from_account"),
         ),
         EventSchema(EventType.ACCOUNT_CLOSED, 1, fields=()),
     )
 }
 
 CURRENT_SCHEMA_VERSION: dict[EventType, int] = {
-    event_type: max(version for (kind, version) in SCHEMAS if kind == event_type)
-    for event_type in EventType
+    event_type: max(version for (kind, version) in SCHEMAS if kind == event_type) for event_type in EventType
 }
 
 
@@ -80,7 +87,9 @@ def schema_for(event_type: str, schema_version: int) -> EventSchema:
     try:
         return SCHEMAS[(EventType(event_type), schema_version)]
     except (ValueError, KeyError) as exc:
-        raise UnknownEventSchemaError(f"unknown event {event_type!r} schema version {schema_version}") from exc
+        raise UnknownEventSchemaError(
+            f"unknown event {event_type!r} schema version {schema_version}"
+        ) from exc
 
 
 class OutboxStatus(StrEnum):

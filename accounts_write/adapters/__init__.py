@@ -1,0 +1,1 @@
+"""Adapters: MongoDB implementations of the application's ports (pymongo, no ODM)."""

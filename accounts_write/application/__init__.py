@@ -1,0 +1,1 @@
+"""Application layer: command handlers, the unit-of-work port and command idempotency."""
