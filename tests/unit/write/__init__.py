@@ -1,0 +1,1 @@
+"""Unit tests of the write side: domain and handlers, no services."""
