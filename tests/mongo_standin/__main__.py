@@ -1,0 +1,53 @@
+"""Stand-in entry point: `python -m tests.mongo_standin --host H --port P [--dbpath DIR] [--history-size N]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+from tests.mongo_standin.commands import load_all
+from tests.mongo_standin.engine import Engine
+from tests.mongo_standin.server import StandinServer
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.mongo_standin", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=27017)
+    parser.add_argument("--dbpath", default=None, help="journal directory; memory only when omitted")
+    parser.add_argument("--history-size", type=int, default=100_000, help="change events kept for resuming")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    load_all()
+    engine = Engine(history_size=args.history_size, dbpath=args.dbpath)
+    server = StandinServer(args.host, args.port, engine)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # shutdown() blocks until serve_forever returns, so it must run off the main thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    logging.getLogger("tests.mongo_standin").info(
+        "listening on %s:%d (%s)", args.host, args.port, args.dbpath or "memory only"
+    )
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        with engine.cond:
+            if engine.journal is not None:
+                engine.journal.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Stand-in reads: server-side cursors over materialised result lists (find, aggregate, listings)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any, Protocol
+
+from bson import Int64
+
+from tests.mongo_standin.errors import CursorNotFound
+
+DEFAULT_FIRST_BATCH = 101
+
+
+class Cursor(Protocol):
+    cursor_id: int
+    namespace: str
+
+    def next_batch(self, ctx: Any, batch_size: int | None) -> list[dict[str, Any]]: ...
+
+    @property
+    def exhausted(self) -> bool: ...
+
+
+class ListCursor:
+    """Results computed when the cursor opened; later writes don't change what it returns."""
+
+    def __init__(self, cursor_id: int, namespace: str, docs: list[dict[str, Any]], limit: int = 0) -> None:
+        self.cursor_id = cursor_id
+        self.namespace = namespace
+        self.docs = docs[:limit] if limit else docs
+        self.position = 0
+
+    def next_batch(self, ctx: Any, batch_size: int | None) -> list[dict[str, Any]]:
+        end = len(self.docs) if not batch_size else self.position + batch_size
+        batch = self.docs[self.position : end]
+        self.position += len(batch)
+        return batch
+
+    @property
+    def exhausted(self) -> bool:
+        return self.position >= len(self.docs)
+
+
+class CursorRegistry:
+    def __init__(self) -> None:
+        self.cursors: dict[int, Cursor] = {}
+        self._ids = itertools.count(random.randint(1, 2**40))
+
+    def new_id(self) -> int:
+        return next(self._ids)
+
+    def add(self, cursor: Cursor) -> None:
+        self.cursors[cursor.cursor_id] = cursor
+
+    def get(self, cursor_id: int) -> Cursor:
+        cursor = self.cursors.get(int(cursor_id))
+        if cursor is None:
+            raise CursorNotFound(f"cursor id {cursor_id} not found")
+        return cursor
+
+    def kill(self, cursor_id: int) -> bool:
+        return self.cursors.pop(int(cursor_id), None) is not None
+
+
+def cursor_reply(cursor_id: int, namespace: str, batch: list[dict[str, Any]], first: bool,
+                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": Int64(cursor_id), "ns": namespace, "firstBatch" if first else "nextBatch": batch}
+    if extra:
+        body.update(extra)
+    return {"cursor": body, "ok": 1.0}
+
+
+def open_cursor(ctx: Any, namespace: str, docs: list[dict[str, Any]], batch_size: int | None,
+                limit: int = 0, single_batch: bool = False) -> dict[str, Any]:
+    """Answer the first batch; keep a cursor only if more remains."""
+    cursor = ListCursor(ctx.engine.cursors.new_id(), namespace, docs, limit)
+    batch = [] if batch_size == 0 else cursor.next_batch(ctx, batch_size or DEFAULT_FIRST_BATCH)
+    if cursor.exhausted or single_batch:
+        return cursor_reply(0, namespace, batch, first=True)
+    ctx.engine.cursors.add(cursor)
+    return cursor_reply(cursor.cursor_id, namespace, batch, first=True)

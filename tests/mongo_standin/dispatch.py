@@ -1,0 +1,195 @@
+"""Stand-in commands: run one command — fail points, sessions, transactions, retryable writes, reply decoration."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from tests.mongo_standin.commands import COMMANDS, Context, check_fields
+from tests.mongo_standin.errors import RETRYABLE_WRITE_CODES, CommandError, CommandNotFound
+from tests.mongo_standin.transactions import Transaction, no_such_transaction
+
+if TYPE_CHECKING:
+    from tests.mongo_standin.engine import Engine
+    from tests.mongo_standin.server import Connection
+
+log = logging.getLogger(__name__)
+TXN_CONTROL = ("commitTransaction", "abortTransaction")
+
+
+class CloseConnection(Exception):
+    """A fail point asked for the connection to be dropped without a reply."""
+
+
+def run_command(engine: Engine, conn: Connection, body: dict[str, Any]) -> dict[str, Any]:
+    if not body:
+        return _decorate(engine, CommandError("empty command", code=59).to_reply())
+    name = next(iter(body))
+    action = engine_failpoint(engine, name, conn)
+    if action is not None:
+        if action.block_seconds:
+            time.sleep(action.block_seconds)
+        if action.close_connection:
+            raise CloseConnection()
+        if action.error_code is not None:
+            reply = CommandError(f"Failing command {name} due to failCommand fail point", code=action.error_code).to_reply()
+            labels = action.error_labels
+            if labels is None:
+                labels = _default_labels(name, body, action.error_code)
+            if labels:
+                reply["errorLabels"] = labels
+            with engine.cond:
+                return _decorate(engine, reply)
+    with engine.cond:
+        try:
+            reply = _execute(engine, conn, name, body)
+        except CommandError as exc:
+            reply = exc.to_reply()
+            if name in COMMANDS and COMMANDS[name].retryable_write and exc.code in RETRYABLE_WRITE_CODES:
+                reply.setdefault("errorLabels", []).append("RetryableWriteError")
+        except Exception as exc:  # a stand-in bug must reach the test as a failure, not a hang
+            log.exception("internal error in %s", name)
+            reply = CommandError(f"stand-in internal error in {name}: {exc!r}", code=1).to_reply()
+        if action is not None and action.write_concern_error is not None and reply.get("ok"):
+            reply["writeConcernError"] = action.write_concern_error
+        return _decorate(engine, reply)
+
+
+def engine_failpoint(engine: Engine, name: str, conn: Connection) -> Any:
+    with engine.cond:
+        return engine.failpoint.check(name, conn.app_name)
+
+
+def _default_labels(name: str, body: dict[str, Any], code: int) -> list[str]:
+    labels = []
+    in_txn = body.get("autocommit") is False
+    if code in RETRYABLE_WRITE_CODES and (name in TXN_CONTROL or (not in_txn and "txnNumber" in body)):
+        labels.append("RetryableWriteError")
+    if in_txn and name not in TXN_CONTROL and code in RETRYABLE_WRITE_CODES | {112, 251}:
+        labels.append("TransientTransactionError")
+    return labels
+
+
+def _execute(engine: Engine, conn: Connection, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    spec = COMMANDS.get(name)
+    if spec is None:
+        raise CommandNotFound(f"no such command: '{name}'")
+    check_fields(spec, body)
+    db = body.get("$db")
+    if not isinstance(db, str):
+        raise CommandError("OP_MSG requests require a $db argument", code=40571)
+    if spec.admin_only and db != "admin":
+        raise CommandError(f"{name} may only be run against the admin database.", code=13)
+    ctx = Context(engine, conn, name, body, db)
+    lsid = body.get("lsid")
+    if lsid is not None:
+        ctx.session = engine.sessions.get(lsid)
+    engine.reap_expired()
+    if body.get("autocommit") is False or (name in TXN_CONTROL and "txnNumber" in body):
+        return _in_transaction(ctx, spec)
+    if "startTransaction" in body or "autocommit" in body:
+        raise CommandError("autocommit must be false with startTransaction", code=50768)
+    if "txnNumber" in body:
+        return _retryable_write(ctx, spec)
+    try:
+        return spec.handler(ctx)
+    finally:
+        engine.flush(ctx.unit)
+
+
+def _retryable_write(ctx: Context, spec: Any) -> dict[str, Any]:
+    session = ctx.session
+    if session is None:
+        raise CommandError("Transaction number requires a session ID (lsid)", code=50)
+    if not spec.retryable_write:
+        raise CommandError(f"txnNumber may only be provided for multi-statement transactions and retryable write "
+                           f"commands; {ctx.name} is neither", code=50768)
+    number = int(ctx.body["txnNumber"])
+    if number < session.txn_number:
+        raise CommandError(f"Retryable write with txnNumber {number} is prohibited on session because a newer "
+                           f"retryable write or transaction with txnNumber {session.txn_number} has already started",
+                           code=225)
+    if number == session.txn_number and number in session.retry_replies:
+        return dict(session.retry_replies[number])
+    if session.txn is not None and session.txn.state == Transaction.ACTIVE:
+        ctx.engine.abort(session.txn)
+    session.txn_number = number
+    reply: dict[str, Any] | None = None
+    try:
+        reply = spec.handler(ctx)
+        return reply
+    finally:
+        if reply is not None:
+            session.retry_replies = {number: reply}
+            ctx.unit.retry = {"lsid": session.lsid, "txnNumber": number, "reply": reply}
+        ctx.engine.flush(ctx.unit)
+
+
+def _in_transaction(ctx: Context, spec: Any) -> dict[str, Any]:
+    session, body, engine = ctx.session, ctx.body, ctx.engine
+    if session is None or "txnNumber" not in body:
+        raise CommandError("Transactions need a session (lsid) and a txnNumber", code=50768 if session else 50)
+    if body.get("autocommit") is not False:
+        raise CommandError("autocommit: false is required in a transaction", code=50768)
+    number = int(body["txnNumber"])
+    if number < session.txn_number:
+        raise CommandError(f"txnNumber {number} is less than last txnNumber {session.txn_number} seen in session",
+                           code=225)
+    if body.get("startTransaction"):
+        if number == session.txn_number:
+            raise CommandError(f"Transaction with txnNumber {number} has already been started", code=50911)
+        if name_is_txn_control(ctx.name):
+            raise CommandError(f"Cannot start a transaction with a {ctx.name} command", code=50768)
+        _check_read_concern(body.get("readConcern"))
+        if session.txn is not None:
+            engine.abort(session.txn)
+        session.txn_number = number
+        session.txn = Transaction(session, number, engine.seq)
+        engine.begin(session.txn)
+    elif "readConcern" in body and not name_is_txn_control(ctx.name):
+        raise CommandError("Only the first command in a transaction may specify a readConcern", code=72)
+    txn = session.txn
+    if txn is None or txn.number != number:
+        session.txn_number = max(session.txn_number, number)
+        raise no_such_transaction(session, number)
+    ctx.txn = txn
+    if name_is_txn_control(ctx.name):
+        return spec.handler(ctx)
+    if txn.state != Transaction.ACTIVE:
+        if txn.state == Transaction.COMMITTED:
+            raise CommandError(f"Transaction {number} has been committed.", code=256)
+        raise no_such_transaction(session, number)
+    if not spec.in_transaction:
+        raise CommandError(f"Cannot run '{ctx.name}' in a multi-document transaction.", code=263)
+    try:
+        return spec.handler(ctx)
+    except CommandError as exc:
+        # As mongod does: a failed statement aborts the whole transaction.
+        engine.abort(txn)
+        if exc.code in (112, 251) and "TransientTransactionError" not in exc.labels:
+            exc.labels.append("TransientTransactionError")
+        raise
+
+
+def name_is_txn_control(name: str) -> bool:
+    return name in TXN_CONTROL
+
+
+def _check_read_concern(read_concern: Any) -> None:
+    if read_concern is None:
+        return
+    level = read_concern.get("level", "local")
+    if level not in ("local", "majority", "snapshot"):
+        raise CommandError(f"The readConcern level must be either 'local', 'majority' or 'snapshot' in a "
+                           f"transaction, not {level!r}", code=72)
+    unknown = set(read_concern) - {"level", "afterClusterTime"}
+    if unknown:
+        raise CommandError(f"readConcern field(s) {sorted(unknown)} are not supported by the stand-in", code=238)
+
+
+def _decorate(engine: Engine, reply: dict[str, Any]) -> dict[str, Any]:
+    ts = engine.clock.last
+    reply["operationTime"] = ts
+    reply["$clusterTime"] = {"clusterTime": ts, "signature": {"hash": b"\x00" * 20, "keyId": 0}}
+    return reply

@@ -1,0 +1,307 @@
+"""Stand-in core: the shared server state — catalog, MVCC writes, transactions, journal and event history."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from bson import ObjectId
+
+from tests.mongo_standin.cursors import CursorRegistry
+from tests.mongo_standin.errors import CommandError, DuplicateKey, WriteConflict
+from tests.mongo_standin.events import change_stub, finish_event
+from tests.mongo_standin.failpoints import FailCommandPoint
+from tests.mongo_standin.history import ChangeHistory, ClusterClock, make_token, wall_time
+from tests.mongo_standin.indexes import IndexSpec
+from tests.mongo_standin.journal import Journal
+from tests.mongo_standin.query import compile_filter
+from tests.mongo_standin.storage import Collection, IdKey, id_key
+from tests.mongo_standin.transactions import SessionRegistry, Transaction
+
+Namespace = tuple[str, str]
+
+
+class TxnLockBusy(Exception):
+    """A write outside a transaction touched a document an open transaction holds; wait and retry."""
+
+    def __init__(self, txn: Transaction) -> None:
+        super().__init__("document locked by an open transaction")
+        self.txn = txn
+
+
+class WriteUnit:
+    """The journal operations and change events of one command outside a transaction."""
+
+    def __init__(self) -> None:
+        self.ops: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.retry: dict[str, Any] | None = None
+
+
+class Engine:
+    """All state, guarded by one condition variable: commands hold it while they run, waiters release it."""
+
+    def __init__(self, history_size: int = 100_000, dbpath: str | None = None) -> None:
+        self.cond = threading.Condition(threading.RLock())
+        self.catalog: dict[str, dict[str, Collection]] = {}
+        self.seq = 0
+        self.clock = ClusterClock()
+        self.history = ChangeHistory(history_size)
+        self.sessions = SessionRegistry()
+        self.active_txns: set[Transaction] = set()
+        self.doc_locks: dict[tuple[Namespace, IdKey], Transaction] = {}
+        self.unique_locks: dict[tuple[Namespace, str, Any], Transaction] = {}
+        self.election_id = ObjectId()
+        self.cursors = CursorRegistry()
+        self.failpoint = FailCommandPoint()
+        self.journal = Journal(dbpath) if dbpath else None
+        self.replaying = False
+        if self.journal is not None:
+            from tests.mongo_standin.recovery import replay_journal
+
+            replay_journal(self, self.journal)
+        self.clock.tick()
+
+    # -- catalog -------------------------------------------------------------------------------
+
+    def collection(self, db: str, name: str) -> Collection | None:
+        return self.catalog.get(db, {}).get(name)
+
+    def ensure_collection(self, unit: WriteUnit, db: str, name: str, options: dict[str, Any] | None = None) -> Collection:
+        coll = self.collection(db, name)
+        if coll is None:
+            coll = self.catalog.setdefault(db, {})[name] = Collection(db, name, options)
+            unit.ops.append({"o": "create", "db": db, "coll": name, "options": dict(options or {})})
+        return coll
+
+    def add_index(self, unit: WriteUnit, coll: Collection, spec: IndexSpec) -> None:
+        coll.add_index(spec)
+        unit.ops.append({"o": "index", "db": coll.db, "coll": coll.name, "spec": spec.to_document()})
+
+    def drop_index(self, unit: WriteUnit, coll: Collection, name: str) -> None:
+        del coll.indexes[name]
+        unit.ops.append({"o": "dropIndex", "db": coll.db, "coll": coll.name, "name": name})
+
+    def drop_collection(self, unit: WriteUnit, db: str, name: str) -> bool:
+        if self.catalog.get(db, {}).pop(name, None) is None:
+            return False
+        unit.ops.append({"o": "drop", "db": db, "coll": name})
+        self._event(unit, {"operationType": "drop", "ns": {"db": db, "coll": name}})
+        self._event(unit, {"operationType": "invalidate", "ns": {"db": db, "coll": name}}, invalidate=True)
+        return True
+
+    def drop_database(self, unit: WriteUnit, db: str) -> None:
+        for name in list(self.catalog.get(db, {})):
+            self.drop_collection(unit, db, name)
+        if self.catalog.pop(db, None) is not None:
+            unit.ops.append({"o": "dropDatabase", "db": db})
+            self._event(unit, {"operationType": "dropDatabase", "ns": {"db": db}})
+            self._event(unit, {"operationType": "invalidate", "ns": {"db": db}}, invalidate=True)
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def read(self, txn: Transaction | None, namespace: Namespace, spec: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """Matching documents in natural order: committed state, or the transaction's snapshot plus its writes."""
+        predicate = compile_filter(spec)
+        coll = self.collection(*namespace)
+        overlay = txn.overlay.get(namespace, {}) if txn is not None else {}
+        snapshot = txn.snapshot if txn is not None else None
+        out: list[dict[str, Any]] = []
+        seen: set[IdKey] = set()
+        if coll is not None:
+            keys = coll.candidate_keys(spec)
+            if keys is not None and snapshot is not None and coll.last_seq > snapshot:
+                keys = None  # the indexes show commits newer than this snapshot
+            for idkey, doc in coll.scan(snapshot, keys):
+                seen.add(idkey)
+                if idkey in overlay:
+                    changed = overlay[idkey]
+                    if changed is None:
+                        continue
+                    doc = changed
+                if predicate(doc):
+                    out.append(doc)
+        for idkey, changed in overlay.items():
+            if idkey not in seen and changed is not None and predicate(changed):
+                out.append(changed)
+        return out
+
+    def visible(self, txn: Transaction | None, namespace: Namespace, idkey: IdKey) -> dict[str, Any] | None:
+        if txn is not None:
+            overlay = txn.overlay.get(namespace, {})
+            if idkey in overlay:
+                return overlay[idkey]
+        coll = self.collection(*namespace)
+        if coll is None:
+            return None
+        return coll.get(idkey, txn.snapshot if txn is not None else None)
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def write(self, unit: WriteUnit, txn: Transaction | None, coll: Collection, op: str,
+              before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        """Insert (before None), update/replace, or delete (after None) one document."""
+        doc = after if after is not None else before
+        assert doc is not None
+        idkey = id_key(doc["_id"])
+        namespace = (coll.db, coll.name)
+        if txn is None:
+            self._check_not_locked(namespace, idkey, after, coll)
+            if after is not None:
+                self._check_unique(coll, idkey, after, overlay=None)
+            if before is None and coll.get(idkey) is not None:
+                raise coll.id_duplicate_error(after["_id"] if after else None)
+            self.seq += 1
+            coll.write(idkey, after, self.seq, keep_history=bool(self.active_txns))
+            if after is None:
+                unit.ops.append({"o": "del", "db": coll.db, "coll": coll.name, "id": doc["_id"]})
+            else:
+                unit.ops.append({"o": "put", "db": coll.db, "coll": coll.name, "doc": after})
+            self._event(unit, change_stub(op, coll.db, coll.name, doc["_id"], after, before))
+            return
+        self._lock_for_txn(txn, coll, namespace, idkey, before is None, after)
+        txn.overlay_for(namespace)[idkey] = after
+        txn.changes.append(change_stub(op, coll.db, coll.name, doc["_id"], after, before))
+
+    def _check_not_locked(self, namespace: Namespace, idkey: IdKey, after: dict[str, Any] | None, coll: Collection) -> None:
+        holder = self.doc_locks.get((namespace, idkey))
+        if holder is not None:
+            raise TxnLockBusy(holder)
+        if after is not None:
+            for index in coll.indexes.values():
+                if index.spec.unique:
+                    for key, _raw in index.keys_for(after):
+                        holder = self.unique_locks.get((namespace, index.spec.name, key))
+                        if holder is not None:
+                            raise TxnLockBusy(holder)
+
+    def _lock_for_txn(self, txn: Transaction, coll: Collection, namespace: Namespace, idkey: IdKey,
+                      inserting: bool, after: dict[str, Any] | None) -> None:
+        holder = self.doc_locks.get((namespace, idkey))
+        if holder is not None and holder is not txn:
+            raise WriteConflict()
+        head = coll.records.get(idkey)
+        if head is not None and head.seq > txn.snapshot:
+            raise WriteConflict()
+        overlay = txn.overlay_for(namespace)
+        if inserting and (overlay.get(idkey) is not None or (idkey not in overlay and coll.get(idkey, txn.snapshot))):
+            raise coll.id_duplicate_error(after["_id"] if after else None)
+        if after is not None:
+            self._check_unique(coll, idkey, after, overlay=overlay, txn=txn)
+        self.doc_locks[(namespace, idkey)] = txn
+        txn.locked.add((namespace, idkey))
+
+    def _check_unique(self, coll: Collection, idkey: IdKey, doc: dict[str, Any],
+                      overlay: dict[IdKey, dict[str, Any] | None] | None, txn: Transaction | None = None) -> None:
+        namespace = (coll.db, coll.name)
+        for index, other, raw in coll.unique_conflicts(idkey, doc):
+            if overlay is not None and other in overlay:
+                continue  # this transaction already changed or deleted that document
+            if txn is not None and (coll.records[other].seq > txn.snapshot or (namespace, other) in self.doc_locks):
+                raise WriteConflict()
+            raise index.duplicate_error(coll.namespace, raw)
+        if txn is None or overlay is None:
+            return
+        for index in coll.indexes.values():
+            if not index.spec.unique:
+                continue
+            for key, raw in index.keys_for(doc):
+                for other, other_doc in overlay.items():
+                    if other != idkey and other_doc is not None and key in dict(index.keys_for(other_doc)):
+                        raise index.duplicate_error(coll.namespace, raw)
+                lock = (namespace, index.spec.name, key)
+                holder = self.unique_locks.get(lock)
+                if holder is not None and holder is not txn:
+                    raise WriteConflict()
+                self.unique_locks[lock] = txn
+                txn.unique_locks.add(lock)
+
+    def _event(self, unit: WriteUnit, stub: dict[str, Any], invalidate: bool = False,
+               ts: Any = None, txn: Transaction | None = None) -> None:
+        ts = ts or self.clock.tick()
+        number = self.history.next_number()
+        txn_info = (txn.session.lsid, txn.number) if txn is not None else None
+        unit.events.append(finish_event(stub, make_token(ts, number, invalidate), ts, wall_time(), txn_info))
+
+    def flush(self, unit: WriteUnit) -> None:
+        """Make a command's writes durable (journal fsync) and visible to change streams."""
+        if not unit.ops and not unit.events and unit.retry is None:
+            return
+        if self.journal is not None and not self.replaying:
+            self.journal.append({"seq": self.seq, "ts": self.clock.last, "ops": unit.ops,
+                                 "events": unit.events, "retry": unit.retry})
+        for event in unit.events:
+            self.history.append(event, int(event["_id"]["_data"][18:34], 16))
+        unit.ops, unit.events = [], []
+        self.cond.notify_all()
+
+    # -- transactions --------------------------------------------------------------------------
+
+    def begin(self, txn: Transaction) -> None:
+        self.active_txns.add(txn)
+
+    def commit(self, txn: Transaction) -> None:
+        unit = WriteUnit()
+        if txn.changes:
+            self.seq += 1
+            ts = self.clock.tick()
+            for (db, name), overlay in txn.overlay.items():
+                coll = self.ensure_collection(unit, db, name)
+                for idkey, doc in overlay.items():
+                    if doc is None:
+                        unit.ops.append({"o": "del", "db": db, "coll": name, "id": idkey_id(coll, idkey, txn)})
+                    coll.write(idkey, doc, self.seq, keep_history=len(self.active_txns) > 1)
+                    if doc is not None:
+                        unit.ops.append({"o": "put", "db": db, "coll": name, "doc": doc})
+            for stub in txn.changes:
+                self._event(unit, stub, ts=ts, txn=txn)
+        unit.retry = {"lsid": txn.session.lsid, "txnNumber": txn.number, "committed": True}
+        txn.state = Transaction.COMMITTED
+        self._release(txn)
+        self.flush(unit)
+
+    def abort(self, txn: Transaction) -> None:
+        if txn.state == Transaction.ACTIVE:
+            txn.state = Transaction.ABORTED
+            self._release(txn)
+            self.cond.notify_all()
+
+    def _release(self, txn: Transaction) -> None:
+        for lock in txn.locked:
+            if self.doc_locks.get(lock) is txn:
+                del self.doc_locks[lock]
+        for ulock in txn.unique_locks:
+            if self.unique_locks.get(ulock) is txn:
+                del self.unique_locks[ulock]
+        self.active_txns.discard(txn)
+        oldest = min((t.snapshot for t in self.active_txns), default=None)
+        for colls in self.catalog.values():
+            for coll in colls.values():
+                if coll.versioned:
+                    coll.trim_history(oldest)
+
+    def reap_expired(self) -> None:
+        for txn in list(self.active_txns):
+            if txn.expired:
+                self.abort(txn)
+
+    def wait_for(self, txn: Transaction, deadline: float) -> None:
+        while txn.state == Transaction.ACTIVE:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise CommandError("operation exceeded time limit waiting for a transaction's lock", code=50)
+            self.cond.wait(min(remaining, 0.25))
+            self.reap_expired()
+
+
+def idkey_id(coll: Collection, idkey: IdKey, txn: Transaction) -> Any:
+    """The original _id value of a document a transaction deleted (from its snapshot version)."""
+    doc = coll.get(idkey, txn.snapshot)
+    if doc is not None:
+        return doc["_id"]
+    for change in txn.changes:
+        key = change.get("documentKey")
+        if key is not None and id_key(key["_id"]) == idkey:
+            return key["_id"]
+    raise DuplicateKey("cannot find the _id of a deleted document")

@@ -1,0 +1,142 @@
+"""Stand-in storage: secondary index structures (hash lookups, unique checks, sparse and partial indexes)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from tests.mongo_standin.bsonvalues import sort_key
+from tests.mongo_standin.errors import BadValue, CommandError, NotImplementedByStandin
+from tests.mongo_standin.paths import MISSING, resolve, split
+from tests.mongo_standin.query import Predicate, compile_filter
+
+IdKey = Any
+KeyTuple = tuple[Any, ...]
+SPEC_OPTIONS = frozenset({"key", "name", "unique", "sparse", "partialFilterExpression", "background", "v", "ns"})
+
+
+class IndexSpec:
+    """A validated index definition as listIndexes reports it."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        unknown = set(raw) - SPEC_OPTIONS
+        if unknown:
+            raise NotImplementedByStandin(f"index option(s) {sorted(unknown)}")
+        key = raw.get("key")
+        if not isinstance(key, dict) or not key:
+            raise BadValue("index key pattern must be a non-empty object", code=67)
+        for field, direction in key.items():
+            if isinstance(direction, str):
+                raise NotImplementedByStandin(f"index type {direction!r} on {field!r}")
+            if isinstance(direction, bool) or direction not in (1, -1):
+                raise BadValue(f"Values in the index key pattern can only be 1 or -1, got {direction!r}", code=67)
+        self.key: dict[str, Any] = {f: int(d) for f, d in key.items()}
+        self.name: str = raw.get("name") or "_".join(f"{f}_{d}" for f, d in self.key.items())
+        self.unique = bool(raw.get("unique", False))
+        self.sparse = bool(raw.get("sparse", False))
+        self.partial: dict[str, Any] | None = raw.get("partialFilterExpression")
+        if self.partial is not None and not isinstance(self.partial, dict):
+            raise BadValue("partialFilterExpression must be an object", code=67)
+        self.partial_pred: Predicate | None = compile_filter(self.partial) if self.partial else None
+        self.fields = list(self.key)
+        self.paths = [split(f) for f in self.fields]
+
+    def to_document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"v": 2, "key": dict(self.key), "name": self.name}
+        if self.unique:
+            doc["unique"] = True
+        if self.sparse:
+            doc["sparse"] = True
+        if self.partial is not None:
+            doc["partialFilterExpression"] = self.partial
+        return doc
+
+    def same_definition(self, other: IndexSpec) -> bool:
+        return self.to_document() == other.to_document()
+
+
+class Index:
+    """Maps index keys to the _id keys of documents; compound indexes also keep a first-field map."""
+
+    def __init__(self, spec: IndexSpec) -> None:
+        self.spec = spec
+        self.entries: dict[KeyTuple, set[IdKey]] = {}
+        self.first: dict[Any, set[IdKey]] | None = {} if len(spec.fields) > 1 else None
+
+    def keys_for(self, doc: dict[str, Any]) -> list[tuple[KeyTuple, tuple[Any, ...]]]:
+        """(hashable key, raw values) pairs; one per array element for multikey fields."""
+        if self.spec.partial_pred is not None and not self.spec.partial_pred(doc):
+            return []
+        per_field: list[list[Any]] = []
+        all_missing = True
+        for parts in self.spec.paths:
+            values: list[Any] = []
+            for value in resolve(doc, parts):
+                if value is MISSING:
+                    values.append(None)
+                    continue
+                all_missing = False
+                if isinstance(value, list):
+                    values.extend(value if value else [None])
+                else:
+                    values.append(value)
+            per_field.append(values or [None])
+        if self.spec.sparse and all_missing:
+            return []
+        pairs = []
+        seen = set()
+        for combo in itertools.product(*per_field):
+            key = tuple(sort_key(v) for v in combo)
+            if key not in seen:
+                seen.add(key)
+                pairs.append((key, combo))
+        return pairs
+
+    def add(self, idkey: IdKey, doc: dict[str, Any]) -> None:
+        for key, _raw in self.keys_for(doc):
+            self.entries.setdefault(key, set()).add(idkey)
+            if self.first is not None:
+                self.first.setdefault(key[0], set()).add(idkey)
+
+    def remove(self, idkey: IdKey, doc: dict[str, Any]) -> None:
+        for key, _raw in self.keys_for(doc):
+            bucket = self.entries.get(key)
+            if bucket is not None:
+                bucket.discard(idkey)
+                if not bucket:
+                    del self.entries[key]
+            if self.first is not None:
+                first = self.first.get(key[0])
+                if first is not None:
+                    first.discard(idkey)
+                    if not first:
+                        del self.first[key[0]]
+
+    def lookup_first(self, value: Any) -> set[IdKey]:
+        key = sort_key(value)
+        if self.first is None:
+            return self.entries.get((key,), set())
+        return self.first.get(key, set())
+
+    def conflicts(self, idkey: IdKey, doc: dict[str, Any]) -> list[tuple[IdKey, tuple[Any, ...]]]:
+        """For a unique index: (other _id key, raw key values) of documents holding one of doc's keys."""
+        found = []
+        for key, raw in self.keys_for(doc):
+            for other in self.entries.get(key, ()):
+                if other != idkey:
+                    found.append((other, raw))
+        return found
+
+    def duplicate_error(self, namespace: str, raw: tuple[Any, ...]) -> CommandError:
+        return duplicate_key_error(namespace, self.spec.name, dict(self.spec.key), dict(zip(self.spec.fields, raw)))
+
+
+def duplicate_key_error(
+    namespace: str, index_name: str, key_pattern: dict[str, Any], key_value: dict[str, Any]
+) -> CommandError:
+    shown = ", ".join(f"{k}: {v!r}" for k, v in key_value.items())
+    return CommandError(
+        f"E11000 duplicate key error collection: {namespace} index: {index_name} dup key: {{ {shown} }}",
+        code=11000,
+        extra={"keyPattern": key_pattern, "keyValue": key_value},
+    )

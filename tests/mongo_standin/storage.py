@@ -1,0 +1,175 @@
+"""Stand-in storage: collections as _id-keyed version chains (MVCC snapshots) plus their indexes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from bson import ObjectId
+
+from tests.mongo_standin.bsonvalues import sort_key
+from tests.mongo_standin.errors import BadValue, CommandError
+from tests.mongo_standin.indexes import Index, IndexSpec, duplicate_key_error
+from tests.mongo_standin.paths import MISSING
+from tests.mongo_standin.query import equality_value, is_operator_doc
+
+IdKey = Any
+ID_INDEX = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
+
+
+def id_key(value: Any) -> IdKey:
+    return sort_key(value)
+
+
+class Version:
+    """One committed state of a document; `doc` None is a deletion kept for older snapshots."""
+
+    __slots__ = ("seq", "doc", "prev")
+
+    def __init__(self, seq: int, doc: dict[str, Any] | None, prev: Version | None) -> None:
+        self.seq = seq
+        self.doc = doc
+        self.prev = prev
+
+
+class Collection:
+    """Committed documents of one namespace; documents are never mutated once stored."""
+
+    def __init__(self, db: str, name: str, options: dict[str, Any] | None = None) -> None:
+        self.db = db
+        self.name = name
+        self.options = dict(options or {})
+        self.records: dict[IdKey, Version] = {}
+        self.indexes: dict[str, Index] = {}
+        self.last_seq = 0
+        self.versioned: set[IdKey] = set()
+        self.live = 0
+
+    @property
+    def namespace(self) -> str:
+        return f"{self.db}.{self.name}"
+
+    def get(self, idkey: IdKey, snapshot: int | None = None) -> dict[str, Any] | None:
+        version = self.records.get(idkey)
+        if snapshot is not None:
+            while version is not None and version.seq > snapshot:
+                version = version.prev
+        return version.doc if version is not None else None
+
+    def scan(self, snapshot: int | None = None, keys: Iterable[IdKey] | None = None) -> Iterator[tuple[IdKey, dict[str, Any]]]:
+        if keys is None:
+            keys = list(self.records)
+        for idkey in keys:
+            doc = self.get(idkey, snapshot)
+            if doc is not None:
+                yield idkey, doc
+
+    def candidate_keys(self, spec: dict[str, Any] | None) -> list[IdKey] | None:
+        """_id keys that can match the filter, from an index; None when only a scan would do."""
+        if not spec:
+            return None
+        if "_id" in spec:
+            found = _lookup_values(spec["_id"])
+            if found is not None:
+                return [id_key(v) for v in found]
+        for index in self.indexes.values():
+            field = index.spec.fields[0]
+            if index.spec.partial is not None or field not in spec:
+                continue
+            found = _lookup_values(spec[field])
+            if found is not None:
+                keys: set[IdKey] = set()
+                for value in found:
+                    keys |= index.lookup_first(value)
+                return list(keys)
+        return None
+
+    def unique_conflicts(self, idkey: IdKey, doc: dict[str, Any]) -> list[tuple[Index, IdKey, tuple[Any, ...]]]:
+        found = []
+        for index in self.indexes.values():
+            if index.spec.unique:
+                for other, raw in index.conflicts(idkey, doc):
+                    found.append((index, other, raw))
+        return found
+
+    def write(self, idkey: IdKey, doc: dict[str, Any] | None, seq: int, keep_history: bool) -> None:
+        old = self.records.get(idkey)
+        old_doc = old.doc if old is not None else None
+        if old_doc is not None:
+            self.live -= 1
+            for index in self.indexes.values():
+                index.remove(idkey, old_doc)
+        if doc is not None:
+            self.live += 1
+            for index in self.indexes.values():
+                index.add(idkey, doc)
+        prev = old if keep_history else None
+        if prev is not None or (keep_history and doc is None):
+            self.versioned.add(idkey)
+        if doc is None and not keep_history:
+            self.records.pop(idkey, None)
+        else:
+            self.records[idkey] = Version(seq, doc, prev)
+        self.last_seq = seq
+
+    def trim_history(self, oldest_snapshot: int | None) -> None:
+        """Forget versions no running transaction can read any more."""
+        for idkey in list(self.versioned):
+            version = self.records.get(idkey)
+            if version is None:
+                self.versioned.discard(idkey)
+                continue
+            if oldest_snapshot is None:
+                version.prev = None
+                if version.doc is None:
+                    del self.records[idkey]
+                self.versioned.discard(idkey)
+                continue
+            node = version
+            while node is not None and node.seq > oldest_snapshot:
+                node = node.prev
+            if node is not None:
+                node.prev = None
+
+    def add_index(self, spec: IndexSpec) -> None:
+        index = Index(spec)
+        for idkey, doc in self.scan():
+            if spec.unique:
+                for _other, raw in index.conflicts(idkey, doc):
+                    raise index.duplicate_error(self.namespace, raw)
+            index.add(idkey, doc)
+        self.indexes[spec.name] = index
+
+    def index_documents(self) -> list[dict[str, Any]]:
+        return [dict(ID_INDEX)] + [i.spec.to_document() for i in self.indexes.values()]
+
+    def id_duplicate_error(self, id_value: Any) -> CommandError:
+        return duplicate_key_error(self.namespace, "_id_", {"_id": 1}, {"_id": id_value})
+
+
+def _lookup_values(cond: Any) -> list[Any] | None:
+    if is_operator_doc(cond) and set(cond) == {"$in"} and isinstance(cond["$in"], list):
+        values = [equality_value(v) for v in cond["$in"]]
+        return None if any(v is MISSING for v in values) else values
+    value = equality_value(cond)
+    return None if value is MISSING else [value]
+
+
+VALID_NAME = re.compile(r"^[^$\x00]+$")
+
+
+def check_collection_name(name: Any) -> str:
+    if not isinstance(name, str) or not name or not VALID_NAME.match(name) or name.startswith("."):
+        raise BadValue(f"Invalid collection name: {name!r}", code=73)
+    return name
+
+
+def check_db_name(name: Any) -> str:
+    if not isinstance(name, str) or not name or any(c in name for c in '/\\. "$\x00'):
+        raise BadValue(f"Invalid database name: {name!r}", code=73)
+    return name
+
+
+def new_object_id() -> ObjectId:
+    return ObjectId()
