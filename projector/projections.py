@@ -1,0 +1,168 @@
+"""Sync engine: how each event type changes the read models (account view, ledger, daily totals).
+
+Pure in-memory decisions on ORM instances; ``apply.py`` loads, locks and saves them. The write
+side is the authority on balances: the view takes ``balance_after`` from the event, and a
+disagreement with its own arithmetic is logged (``reconcile`` reports and repairs drift).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from accounts_read.models import AccountStatus, AccountView, DailyTotal, LedgerEntryType, LedgerLine
+from accounts_write.contract import EventType
+from projector.events import ProjectorEvent
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal("0.00")
+
+
+class ProjectionError(ValueError):
+    """The event cannot be applied to the account as the read side knows it."""
+
+
+@dataclass
+class DailyDelta:
+    deposited: Decimal = ZERO
+    withdrawn: Decimal = ZERO
+    transferred: Decimal = ZERO
+    deposit_count: int = 0
+    withdrawal_count: int = 0
+    transfer_count: int = 0
+    accounts_opened: int = 0
+    accounts_closed: int = 0
+
+    def add_to(self, total: DailyTotal) -> None:
+        total.deposited += self.deposited
+        total.withdrawn += self.withdrawn
+        total.transferred += self.transferred
+        total.deposit_count += self.deposit_count
+        total.withdrawal_count += self.withdrawal_count
+        total.transfer_count += self.transfer_count
+        total.accounts_opened += self.accounts_opened
+        total.accounts_closed += self.accounts_closed
+
+
+@dataclass
+class BatchChanges:
+    """Everything one batch changes, saved by apply.py in one transaction."""
+
+    new_accounts: dict[uuid.UUID, AccountView] = field(default_factory=dict)
+    changed_accounts: dict[uuid.UUID, AccountView] = field(default_factory=dict)
+    ledger_lines: list[LedgerLine] = field(default_factory=list)
+    daily: dict[tuple[date, str], DailyDelta] = field(default_factory=dict)
+
+    def daily_delta(self, event: ProjectorEvent, currency: str) -> DailyDelta:
+        return self.daily.setdefault((event.occurred_at.date(), currency), DailyDelta())
+
+
+def project(event: ProjectorEvent, account: AccountView | None, changes: BatchChanges) -> AccountView:
+    """Apply one in-order event; return the account view as it is afterwards."""
+    if event.event_type is EventType.ACCOUNT_OPENED:
+        return _open(event, account, changes)
+    if account is None:
+        raise ProjectionError(f"{event.event_type} for account {event.aggregate_id} that was never opened")
+    handler = _HANDLERS[event.event_type]
+    handler(event, account, changes)
+    account.version = event.version
+    account.updated_at = event.occurred_at
+    if account.account_id not in changes.new_accounts:
+        changes.changed_accounts[account.account_id] = account
+    return account
+
+
+def _open(event: ProjectorEvent, account: AccountView | None, changes: BatchChanges) -> AccountView:
+    if account is not None:
+        raise ProjectionError(f"account {event.aggregate_id} is already open")
+    view = AccountView(
+        account_id=event.aggregate_id,
+        owner=event.owner,
+        currency=event.currency,
+        balance=ZERO,
+        status=AccountStatus.OPEN,
+        version=event.version,
+        opened_at=event.occurred_at,
+        updated_at=event.occurred_at,
+        closed_at=None,
+    )
+    changes.new_accounts[view.account_id] = view
+    changes.daily_delta(event, view.currency).accounts_opened += 1
+    return view
+
+
+def _money_movement(
+    event: ProjectorEvent, account: AccountView, changes: BatchChanges, entry_type: LedgerEntryType, sign: int
+) -> None:
+    if event.amount is None or event.balance_after is None:
+        raise ProjectionError(f"{event.event_type} {event.event_id} carries no amount")
+    if account.status == AccountStatus.CLOSED:
+        raise ProjectionError(f"{event.event_type} {event.event_id} on closed account {account.account_id}")
+    signed = event.amount * sign
+    expected = account.balance + signed
+    if expected != event.balance_after:
+        logger.warning(
+            "balance drift on %s: read side computes %s, event %s says %s",
+            account.account_id, expected, event.event_id, event.balance_after,
+        )
+    account.balance = event.balance_after
+    changes.ledger_lines.append(
+        LedgerLine(
+            event_id=event.event_id,
+            account=account,
+            aggregate_version=event.version,
+            entry_type=entry_type,
+            amount=signed,
+            balance_after=event.balance_after,
+            counterparty_id=event.counterparty_id,
+            transfer_id=event.transfer_id,
+            occurred_at=event.occurred_at,
+        )
+    )
+
+
+def _deposited(event: ProjectorEvent, account: AccountView, changes: BatchChanges) -> None:
+    _money_movement(event, account, changes, LedgerEntryType.DEPOSIT, +1)
+    delta = changes.daily_delta(event, account.currency)
+    delta.deposited += event.amount or ZERO
+    delta.deposit_count += 1
+
+
+def _withdrawn(event: ProjectorEvent, account: AccountView, changes: BatchChanges) -> None:
+    _money_movement(event, account, changes, LedgerEntryType.WITHDRAWAL, -1)
+    delta = changes.daily_delta(event, account.currency)
+    delta.withdrawn += event.amount or ZERO
+    delta.withdrawal_count += 1
+
+
+def _transfer_sent(event: ProjectorEvent, account: AccountView, changes: BatchChanges) -> None:
+    _money_movement(event, account, changes, LedgerEntryType.TRANSFER_OUT, -1)
+    delta = changes.daily_delta(event, account.currency)
+    delta.transferred += event.amount or ZERO
+    delta.transfer_count += 1
+
+
+def _transfer_received(event: ProjectorEvent, account: AccountView, changes: BatchChanges) -> None:
+    _money_movement(event, account, changes, LedgerEntryType.TRANSFER_IN, +1)
+
+
+def _closed(event: ProjectorEvent, account: AccountView, changes: BatchChanges) -> None:
+    if account.status == AccountStatus.CLOSED:
+        raise ProjectionError(f"account {account.account_id} is already closed")
+    account.status = AccountStatus.CLOSED
+    account.closed_at = event.occurred_at
+    changes.daily_delta(event, account.currency).accounts_closed += 1
+
+
+_HANDLERS: dict[EventType, Callable[[ProjectorEvent, AccountView, BatchChanges], None]] = {
+    EventType.FUNDS_DEPOSITED: _deposited,
+    EventType.FUNDS_WITHDRAWN: _withdrawn,
+    EventType.TRANSFER_SENT: _transfer_sent,
+    EventType.TRANSFER_RECEIVED: _transfer_received,
+    EventType.ACCOUNT_CLOSED: _closed,
+}

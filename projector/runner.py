@@ -1,0 +1,241 @@
+"""Sync engine: the projector loop — lead or stand by, catch up, tail the change stream, recover.
+
+One ``ProjectorRunner.run()`` call is one projector process. It takes the leader lease (or
+waits as hot standby), opens the change stream from the stored checkpoint, applies everything
+not yet done from the outbox, then tails the stream in batches. Database failures never end
+the loop: the batch is marked failed, connections are dropped and re-opened after a backoff.
+``stop`` (set by SIGTERM/SIGINT) is checked between batches, so a batch is finished or rolled
+back, never cut in half.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connections, transaction
+from pymongo.change_stream import ChangeStream
+from pymongo.errors import OperationFailure, PyMongoError
+
+from projector import metrics
+from projector.checkpoint import CheckpointUpdate, clear_resume_token, load_resume_token, save_checkpoint
+from projector.delivery import deliver
+from projector.leader import LeaderLease, LeaseLostError
+from projector.outbox import OutboxStore
+from projector.retry import retry_due, sweep_unfinished
+
+logger = logging.getLogger(__name__)
+
+# ChangeStreamHistoryLost, ChangeStreamFatalError, CappedPositionLost: the resume point is gone.
+HISTORY_LOST_CODES = frozenset({286, 280, 136})
+# After trouble, the leader re-applies due entries itself for this long (Celery does it anyway).
+SELF_HEAL_WINDOW = timedelta(seconds=60)
+SELF_HEAL_PENDING_GRACE = timedelta(seconds=1)
+
+
+class HistoryLostError(RuntimeError):
+    """The stored resume token is no longer in the change stream's history."""
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    batch_size: int
+    batch_wait: float
+    max_await_ms: int
+    lease_ttl: timedelta
+    standby_poll: float
+    reconnect_max: float
+    idle_checkpoint: float
+    retry_interval: float
+    retry_limit: int
+
+    @classmethod
+    def from_settings(cls) -> RunnerConfig:
+        return cls(
+            batch_size=settings.PROJECTOR_BATCH_SIZE,
+            batch_wait=settings.PROJECTOR_BATCH_WAIT_MS / 1000,
+            max_await_ms=settings.PROJECTOR_MAX_AWAIT_MS,
+            lease_ttl=timedelta(seconds=settings.PROJECTOR_LEASE_SECONDS),
+            standby_poll=settings.PROJECTOR_STANDBY_POLL_SECONDS,
+            reconnect_max=settings.PROJECTOR_RECONNECT_MAX_SECONDS,
+            idle_checkpoint=settings.PROJECTOR_IDLE_CHECKPOINT_SECONDS,
+            retry_interval=settings.PROJECTOR_RETRY_INTERVAL_SECONDS,
+            retry_limit=settings.PROJECTOR_RETRY_SWEEP_LIMIT,
+        )
+
+
+class ProjectorRunner:
+    def __init__(
+        self, outbox: OutboxStore, *, owner: str, config: RunnerConfig, stop: threading.Event | None = None
+    ) -> None:
+        self.outbox = outbox
+        self.owner = owner
+        self.config = config
+        self.stop = stop or threading.Event()
+        self.lease = LeaderLease(owner=owner, ttl=config.lease_ttl)
+        self._failures = 0
+        self._heal_until = 0.0
+        self._next_heal = 0.0
+        self._indexes_ready = False
+
+    # --- the outer loop: leadership and recovery -------------------------------------------------
+    def run(self) -> None:
+        logger.info("projector %s starting", self.owner)
+        while not self.stop.is_set():
+            try:
+                if not self.lease.try_acquire():
+                    metrics.IS_LEADER.set(0)
+                    self.stop.wait(self.config.standby_poll)
+                    continue
+                metrics.IS_LEADER.set(1)
+                self._lead()
+            except LeaseLostError as exc:
+                metrics.IS_LEADER.set(0)
+                logger.warning("projector %s is standby again: %s", self.owner, exc)
+            except HistoryLostError as exc:
+                metrics.HISTORY_LOST.inc()
+                logger.error("change stream history lost (%s): sweeping the outbox, then a fresh stream", exc)
+                self._forget_token()
+            except DatabaseError as exc:
+                self._back_off("mysql", exc)
+            except PyMongoError as exc:
+                self._back_off("mongodb", exc)
+        self._shut_down()
+
+    def _lead(self) -> None:
+        if not self._indexes_ready:
+            self.outbox.ensure_indexes()
+            self._indexes_ready = True
+        token = load_resume_token()
+        # Open the stream before sweeping: whatever the sweep's query misses, the stream delivers.
+        with self._open_stream(token) as stream:
+            logger.info(
+                "projector %s leads; stream resumes %s", self.owner, "at checkpoint" if token else "from now"
+            )
+            report = sweep_unfinished(
+                self.outbox, owner=self.owner, batch_size=self.config.batch_size, kind="catch-up",
+                fence=self.lease, stop=self.stop,
+            )
+            if report.unfinished:
+                self._start_healing()
+            self._failures = 0
+            self._tail(stream)
+
+    def _open_stream(self, token: Mapping[str, Any] | None) -> ChangeStream[Any]:
+        try:
+            return self.outbox.watch(
+                resume_after=token, max_await_ms=self.config.max_await_ms, batch_size=self.config.batch_size
+            )
+        except OperationFailure as exc:
+            if exc.code in HISTORY_LOST_CODES:
+                raise HistoryLostError(str(exc)) from exc
+            raise
+
+    # --- the inner loop: tailing -------------------------------------------------------------------
+    def _tail(self, stream: ChangeStream[Any]) -> None:
+        next_beat = next_checkpoint = time.monotonic()
+        while not self.stop.is_set():
+            now = time.monotonic()
+            try:
+                if now >= next_beat:
+                    self.lease.renew()
+                    next_beat = now + self.config.lease_ttl.total_seconds() / 3
+                documents, token = self._collect(stream)
+                if documents:
+                    self._deliver_stream_batch(documents, token)
+                    next_checkpoint = time.monotonic() + self.config.idle_checkpoint
+                elif now >= next_checkpoint:
+                    self._save_idle_checkpoint(stream.resume_token)
+                    next_checkpoint = now + self.config.idle_checkpoint
+                self._heal_if_due()
+                self._failures = 0
+            except DatabaseError as exc:
+                # MySQL is away: the batch is already marked failed; keep tailing after a pause.
+                self._start_healing()
+                self._back_off("mysql", exc)
+
+    def _collect(self, stream: ChangeStream[Any]) -> tuple[list[Any], Mapping[str, Any] | None]:
+        try:
+            first = stream.try_next()
+            if first is None:
+                return [], None
+            documents = [first["fullDocument"]]
+            deadline = time.monotonic() + self.config.batch_wait
+            while len(documents) < self.config.batch_size and time.monotonic() < deadline:
+                change = stream.try_next()
+                if change is None:
+                    break
+                documents.append(change["fullDocument"])
+            return documents, stream.resume_token
+        except OperationFailure as exc:
+            if exc.code in HISTORY_LOST_CODES:
+                raise HistoryLostError(str(exc)) from exc
+            raise
+
+    def _deliver_stream_batch(self, documents: list[Any], token: Mapping[str, Any] | None) -> None:
+        outcome = deliver(
+            documents, self.outbox, owner=self.owner,
+            checkpoint=CheckpointUpdate(resume_token=token), fence=self.lease,
+        )
+        if outcome.unfinished:
+            self._start_healing()
+        logger.debug(
+            "stream batch: %d events, %d applied, %d duplicates, %d held, %d failed",
+            len(documents), outcome.applied, outcome.duplicates, outcome.held, outcome.failed,
+        )
+
+    def _save_idle_checkpoint(self, token: Mapping[str, Any] | None) -> None:
+        if token is None:
+            return
+        with transaction.atomic():
+            self.lease.assert_held()
+            save_checkpoint(CheckpointUpdate(resume_token=token))
+
+    # --- self-healing and recovery -----------------------------------------------------------------
+    def _start_healing(self) -> None:
+        self._heal_until = time.monotonic() + SELF_HEAL_WINDOW.total_seconds()
+
+    def _heal_if_due(self) -> None:
+        now = time.monotonic()
+        if now >= self._heal_until or now < self._next_heal:
+            return
+        self._next_heal = now + self.config.retry_interval / 2
+        report = retry_due(
+            self.outbox, owner=self.owner, pending_grace=SELF_HEAL_PENDING_GRACE,
+            limit=self.config.retry_limit, batch_size=self.config.batch_size, kind="self-heal",
+        )
+        if report.unfinished:
+            self._start_healing()
+
+    def _forget_token(self) -> None:
+        try:
+            clear_resume_token()
+        except DatabaseError as exc:
+            self._back_off("mysql", exc)
+
+    def _back_off(self, database: str, exc: Exception) -> None:
+        self._failures += 1
+        delay = min(self.config.reconnect_max, 0.25 * 2 ** min(self._failures - 1, 10))
+        metrics.RECONNECTS.labels(database).inc()
+        logger.warning(
+            "projector %s: %s unavailable (%s: %s); retry %d in %.2fs",
+            self.owner, database, exc.__class__.__name__, exc, self._failures, delay,
+        )
+        # Drop broken connections; the next query opens a fresh one (pymongo reconnects itself).
+        connections.close_all()
+        self.stop.wait(delay)
+
+    def _shut_down(self) -> None:
+        metrics.IS_LEADER.set(0)
+        try:
+            self.lease.release()
+        except DatabaseError as exc:
+            logger.warning("projector %s could not release its lease (it will expire): %s", self.owner, exc)
+        connections.close_all()
+        logger.info("projector %s stopped", self.owner)
