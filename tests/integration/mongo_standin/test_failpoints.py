@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 
 import pytest
 from pymongo.collection import Collection
@@ -45,8 +46,9 @@ def test_shutdown_error_code_reaches_the_client_without_retries(
     fail_point({"times": 1}, {"failCommands": ["insert"], "errorCode": SHUTDOWN_IN_PROGRESS})
     with pytest.raises(NotPrimaryError) as failure:
         bare.insert_one({"_id": 1})
-    assert failure.value.details is not None
-    assert failure.value.details["code"] == SHUTDOWN_IN_PROGRESS
+    details = failure.value.details
+    assert isinstance(details, Mapping)
+    assert details["code"] == SHUTDOWN_IN_PROGRESS
     assert bare.count_documents({}) == 0
 
 
