@@ -1,5 +1,133 @@
-"""Delivery: this app's JSON API routes (mounted by config.api)."""
+"""Delivery: the write side's JSON API — parse, call ``bootstrap.handle``, translate errors."""
 
-from ninja import Router
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Header, Router, Status
+
+from accounts_write import bootstrap
+from accounts_write.application import errors as app
+from accounts_write.application.results import AccountCommandResult, CommandResult, TransferResult
+from accounts_write.domain import errors as domain
+from accounts_write.domain.commands import (
+    CloseAccount,
+    Command,
+    DepositFunds,
+    OpenAccount,
+    TransferFunds,
+    WithdrawFunds,
+)
+from accounts_write.schemas import (
+    AccountCommandOut,
+    AmountIn,
+    ErrorOut,
+    OpenAccountIn,
+    TransferIn,
+    TransferOut,
+)
+from config.api_errors import ApiError
 
 router = Router()
+
+# One table: which error the client sees for each refusal (most specific class first).
+ERRORS: dict[type[Exception], tuple[int, str]] = {
+    domain.InvalidAmountError: (422, "invalid_amount"),
+    domain.InvalidCurrencyError: (422, "invalid_currency"),
+    domain.InvalidOwnerError: (422, "invalid_owner"),
+    app.AccountNotFoundError: (404, "account_not_found"),
+    domain.InsufficientFundsError: (409, "insufficient_funds"),
+    domain.AccountClosedError: (409, "account_closed"),
+    domain.CurrencyMismatchError: (409, "currency_mismatch"),
+    domain.SelfTransferError: (409, "self_transfer"),
+    domain.BalanceNotZeroError: (409, "balance_not_zero"),
+    app.IdempotencyKeyReusedError: (409, "idempotency_key_reused"),
+    app.ConcurrencyConflictError: (409, "concurrency_conflict"),
+    app.WriteStoreUnavailableError: (503, "write_store_unavailable"),
+    app.WriteStoreError: (503, "write_store_error"),
+}
+ERROR_RESPONSES: dict[int, type[ErrorOut]] = {status: ErrorOut for status, _ in ERRORS.values()}
+
+IdempotencyKey = Header(
+    None, alias="Idempotency-Key", min_length=1, max_length=200,
+    description="Makes the command safe to repeat: a repeat returns the first response unchanged.",
+)
+
+
+def api_error(exc: Exception) -> ApiError:
+    status, code = next(entry for kind, entry in ERRORS.items() if isinstance(exc, kind))
+    details = {"account_id": str(exc.account_id)} if isinstance(exc, app.AccountNotFoundError) else {}
+    return ApiError(status, code, str(exc), details)
+
+
+def execute(command: Command, command_id: str | None, response: HttpResponse) -> CommandResult:
+    """Run the command; mark replays; turn refusals into API errors."""
+    try:
+        result = bootstrap.handle(command, command_id)
+    except (domain.DomainError, app.ApplicationError) as exc:
+        raise api_error(exc) from exc
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return result
+
+
+def account_out(result: CommandResult) -> AccountCommandOut:
+    assert isinstance(result, AccountCommandResult)
+    return AccountCommandOut.of(result)
+
+
+@router.post("/accounts", response={201: AccountCommandOut, **ERROR_RESPONSES}, summary="Open an account")
+def open_account(
+    request: HttpRequest, response: HttpResponse, payload: OpenAccountIn,
+    idempotency_key: str | None = IdempotencyKey,
+) -> Status[AccountCommandOut]:
+    deposit = Decimal(payload.initial_deposit) if payload.initial_deposit is not None else None
+    command = OpenAccount(owner=payload.owner, currency=payload.currency, initial_deposit=deposit)
+    out = account_out(execute(command, idempotency_key, response))
+    response["Location"] = f"{request.path.rstrip('/')}/{out.account_id}"
+    return Status(201, out)
+
+
+@router.post("/accounts/{account_id}/deposit", response={200: AccountCommandOut, **ERROR_RESPONSES},
+             summary="Deposit money")
+def deposit(
+    request: HttpRequest, response: HttpResponse, account_id: UUID, payload: AmountIn,
+    idempotency_key: str | None = IdempotencyKey,
+) -> AccountCommandOut:
+    command = DepositFunds(account_id=account_id, amount=Decimal(payload.amount))
+    return account_out(execute(command, idempotency_key, response))
+
+
+@router.post("/accounts/{account_id}/withdraw", response={200: AccountCommandOut, **ERROR_RESPONSES},
+             summary="Withdraw money")
+def withdraw(
+    request: HttpRequest, response: HttpResponse, account_id: UUID, payload: AmountIn,
+    idempotency_key: str | None = IdempotencyKey,
+) -> AccountCommandOut:
+    command = WithdrawFunds(account_id=account_id, amount=Decimal(payload.amount))
+    return account_out(execute(command, idempotency_key, response))
+
+
+@router.post("/accounts/{account_id}/close", response={200: AccountCommandOut, **ERROR_RESPONSES},
+             summary="Close an account (its balance must be zero)")
+def close(
+    request: HttpRequest, response: HttpResponse, account_id: UUID,
+    idempotency_key: str | None = IdempotencyKey,
+) -> AccountCommandOut:
+    return account_out(execute(CloseAccount(account_id=account_id), idempotency_key, response))
+
+
+@router.post("/transfers", response={200: TransferOut, **ERROR_RESPONSES},
+             summary="Transfer money between two accounts (one transaction)")
+def transfer(
+    request: HttpRequest, response: HttpResponse, payload: TransferIn,
+    idempotency_key: str | None = IdempotencyKey,
+) -> TransferOut:
+    command = TransferFunds(
+        from_account=payload.from_account, to_account=payload.to_account, amount=Decimal(payload.amount)
+    )
+    result = execute(command, idempotency_key, response)
+    assert isinstance(result, TransferResult)
+    return TransferOut.of(result)

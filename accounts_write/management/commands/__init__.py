@@ -1,0 +1,1 @@
+"""Delivery: management commands of the write side."""

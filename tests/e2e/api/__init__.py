@@ -1,0 +1,1 @@
+"""End-to-end tests of the JSON API through Django's test client."""
