@@ -1,1 +1,1 @@
-"""Stand-in commands: changestreams."""
+"""Stand-in commands: change streams are opened through aggregate (see tests.mongo_standin.changestream)."""

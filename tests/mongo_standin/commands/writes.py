@@ -1,1 +1,238 @@
-"""Stand-in commands: writes."""
+"""Stand-in commands: insert, update, delete and findAndModify, with per-document write errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bson
+from bson import ObjectId
+
+from tests.mongo_standin.commands import Context, check_sub_fields, command
+from tests.mongo_standin.commands.common import check_hint, matching, now_millis, refuse, retry_locked
+from tests.mongo_standin.errors import BadValue, CommandError, FailedToParse
+from tests.mongo_standin.projection import compile_projection
+from tests.mongo_standin.query import compile_filter
+from tests.mongo_standin.storage import Collection, id_key
+from tests.mongo_standin.update import apply_replacement, apply_update, is_replacement, upsert_seed, validate_replacement
+from tests.mongo_standin.wire import CODEC
+
+UPDATE_STATEMENT = frozenset({"q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "sort",
+                              "upsertSupplied"})
+DELETE_STATEMENT = frozenset({"q", "limit", "collation", "hint"})
+
+
+def prepare_new_document(doc: Any) -> dict[str, Any]:
+    if not isinstance(doc, dict):
+        raise BadValue("document to insert must be an object", code=14)
+    if "_id" not in doc:
+        return {"_id": ObjectId(), **doc}
+    if isinstance(doc["_id"], list):
+        raise BadValue(f"The '_id' value cannot be of type array", code=53)
+    if next(iter(doc)) != "_id":
+        return {"_id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
+    return doc
+
+
+def _target(ctx: Context) -> Collection:
+    return ctx.engine.ensure_collection(ctx.unit, *ctx.namespace)
+
+
+def _record_error(ctx: Context, errors: list[dict[str, Any]], index: int, exc: CommandError) -> None:
+    if ctx.txn is not None and exc.code in (112, 251):
+        raise exc  # transaction-level failures are command errors, as mongod answers them
+    errors.append(exc.to_write_error(index))
+
+
+def _finish(ctx: Context, reply: dict[str, Any], errors: list[dict[str, Any]]) -> dict[str, Any]:
+    if errors:
+        reply["writeErrors"] = errors
+        if ctx.txn is not None:
+            ctx.engine.abort(ctx.txn)
+    reply["ok"] = 1.0
+    return reply
+
+
+@command("insert", fields=("documents", "ordered", "bypassDocumentValidation"), retryable_write=True,
+         in_transaction=True)
+def insert(ctx: Context) -> dict[str, Any]:
+    documents = ctx.body.get("documents")
+    if not isinstance(documents, list) or not documents:
+        raise BadValue("Write batch sizes must be between 1 and 100000. Got 0 operations.", code=16)
+    coll = _target(ctx)
+    ordered = ctx.body.get("ordered", True)
+    n, errors = 0, []
+    for index, raw in enumerate(documents):
+        try:
+            doc = prepare_new_document(raw)
+            retry_locked(ctx, lambda d=doc: ctx.engine.write(ctx.unit, ctx.txn, coll, "insert", None, d))
+            n += 1
+        except CommandError as exc:
+            _record_error(ctx, errors, index, exc)
+            if ordered:
+                break
+    return _finish(ctx, {"n": n}, errors)
+
+
+def _encoded(doc: dict[str, Any]) -> bytes:
+    return bson.encode(doc, codec_options=CODEC)
+
+
+def update_one_document(ctx: Context, coll: Collection, old: dict[str, Any], update: Any) -> dict[str, Any]:
+    replacing = is_replacement(update)
+    if replacing:
+        new = apply_replacement(old, update)
+    else:
+        new = apply_update(old, update, inserting=False, now=now_millis(), ts=ctx.engine.clock.last)
+    if _encoded(new) != _encoded(old):
+        ctx.engine.write(ctx.unit, ctx.txn, coll, "replace" if replacing else "update", old, new)
+    return new
+
+
+def upsert_document(ctx: Context, coll: Collection, spec: Any, update: Any) -> dict[str, Any]:
+    seed = upsert_seed(spec)
+    if is_replacement(update):
+        validate_replacement(update)
+        new = {k: v for k, v in update.items()}
+        if "_id" in seed and "_id" not in new:
+            new = {"_id": seed["_id"], **new}
+    else:
+        new = apply_update(seed, update, inserting=True, now=now_millis(), ts=ctx.engine.clock.last)
+    new = prepare_new_document(new)
+    ctx.engine.write(ctx.unit, ctx.txn, coll, "insert", None, new)
+    return new
+
+
+def _update_statement(ctx: Context, coll: Collection, stmt: dict[str, Any]) -> tuple[int, int, Any]:
+    check_sub_fields("update.updates", stmt, UPDATE_STATEMENT)
+    refuse(ctx, "arrayFilters", "collation", "c", where=stmt)
+    check_hint(ctx, stmt.get("hint"))
+    spec, update, multi = stmt.get("q", {}), stmt.get("u"), bool(stmt.get("multi", False))
+    if multi and is_replacement(update):
+        raise FailedToParse("multi update is not supported for replacement-style update")
+    predicate = compile_filter(spec)
+    docs = matching(ctx, spec, stmt.get("sort"))
+    if not multi:
+        docs = docs[:1]
+    matched = modified = 0
+    for doc in docs:
+        def one(doc: dict[str, Any] = doc) -> bool:
+            current = ctx.engine.visible(ctx.txn, ctx.namespace, id_key(doc["_id"]))
+            if current is None or not predicate(current):
+                return False
+            new = update_one_document(ctx, coll, current, update)
+            return new is not current and _encoded(new) != _encoded(current)
+
+        changed = retry_locked(ctx, one)
+        matched += 1
+        modified += int(changed)
+    if not docs and stmt.get("upsert"):
+        new = retry_locked(ctx, lambda: upsert_document(ctx, coll, spec, update))
+        return 1, 0, new["_id"]
+    return matched, modified, None
+
+
+@command("update", fields=("updates", "ordered", "bypassDocumentValidation", "let"), retryable_write=True,
+         in_transaction=True)
+def update(ctx: Context) -> dict[str, Any]:
+    refuse(ctx, "let")
+    statements = ctx.body.get("updates")
+    if not isinstance(statements, list) or not statements:
+        raise BadValue("Write batch sizes must be between 1 and 100000. Got 0 operations.", code=16)
+    coll = _target(ctx)
+    ordered = ctx.body.get("ordered", True)
+    n = modified = 0
+    upserted: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for index, stmt in enumerate(statements):
+        try:
+            matched, changed, new_id = _update_statement(ctx, coll, stmt)
+            n += matched
+            modified += changed
+            if new_id is not None:
+                upserted.append({"index": index, "_id": new_id})
+        except CommandError as exc:
+            _record_error(ctx, errors, index, exc)
+            if ordered:
+                break
+    reply: dict[str, Any] = {"n": n, "nModified": modified}
+    if upserted:
+        reply["upserted"] = upserted
+    return _finish(ctx, reply, errors)
+
+
+@command("delete", fields=("deletes", "ordered", "let"), retryable_write=True, in_transaction=True)
+def delete(ctx: Context) -> dict[str, Any]:
+    refuse(ctx, "let")
+    statements = ctx.body.get("deletes")
+    if not isinstance(statements, list) or not statements:
+        raise BadValue("Write batch sizes must be between 1 and 100000. Got 0 operations.", code=16)
+    coll = ctx.engine.collection(*ctx.namespace)
+    ordered = ctx.body.get("ordered", True)
+    n, errors = 0, []
+    for index, stmt in enumerate(statements):
+        try:
+            check_sub_fields("delete.deletes", stmt, DELETE_STATEMENT)
+            refuse(ctx, "collation", where=stmt)
+            check_hint(ctx, stmt.get("hint"))
+            limit = stmt.get("limit", 0)
+            if limit not in (0, 1):
+                raise BadValue("The limit field in delete objects must be 0 or 1. Got " + repr(limit), code=9)
+            if coll is None and ctx.txn is None:
+                continue
+            predicate = compile_filter(stmt.get("q", {}))
+            docs = matching(ctx, stmt.get("q", {}))
+            for doc in docs[:1] if limit == 1 else docs:
+                def one(doc: dict[str, Any] = doc) -> int:
+                    current = ctx.engine.visible(ctx.txn, ctx.namespace, id_key(doc["_id"]))
+                    if current is None or not predicate(current):
+                        return 0
+                    ctx.engine.write(ctx.unit, ctx.txn, _target(ctx), "delete", current, None)
+                    return 1
+
+                n += retry_locked(ctx, one)
+        except CommandError as exc:
+            _record_error(ctx, errors, index, exc)
+            if ordered:
+                break
+    return _finish(ctx, {"n": n}, errors)
+
+
+@command("findAndModify", "findandmodify",
+         fields=("query", "sort", "remove", "update", "new", "fields", "upsert", "bypassDocumentValidation",
+                 "collation", "arrayFilters", "hint", "let"),
+         retryable_write=True, in_transaction=True)
+def find_and_modify(ctx: Context) -> dict[str, Any]:
+    refuse(ctx, "collation", "arrayFilters", "let")
+    check_hint(ctx, ctx.body.get("hint"))
+    body = ctx.body
+    remove, update_spec = bool(body.get("remove", False)), body.get("update")
+    if remove == (update_spec is not None):
+        raise FailedToParse("Either an update or remove=true must be specified")
+    if remove and (body.get("new") or body.get("upsert")):
+        raise FailedToParse("Cannot specify both new=true and remove=true; 'remove' always returns the deleted document")
+    spec = body.get("query") or {}
+    project = compile_projection(body.get("fields"))
+    coll = _target(ctx)
+    predicate = compile_filter(spec)
+
+    def attempt() -> dict[str, Any]:
+        docs = matching(ctx, spec, body.get("sort"))
+        if not docs:
+            if update_spec is not None and body.get("upsert"):
+                new = upsert_document(ctx, coll, spec, update_spec)
+                return {"lastErrorObject": {"n": 1, "updatedExisting": False, "upserted": new["_id"]},
+                        "value": project(new) if body.get("new") else None}
+            return {"lastErrorObject": {"n": 0, "updatedExisting": False}, "value": None}
+        current = ctx.engine.visible(ctx.txn, ctx.namespace, id_key(docs[0]["_id"]))
+        if current is None or not predicate(current):
+            return attempt()
+        if remove:
+            ctx.engine.write(ctx.unit, ctx.txn, coll, "delete", current, None)
+            return {"lastErrorObject": {"n": 1}, "value": project(current)}
+        new = update_one_document(ctx, coll, current, update_spec)
+        return {"lastErrorObject": {"n": 1, "updatedExisting": True},
+                "value": project(new if body.get("new") else current)}
+
+    reply = retry_locked(ctx, attempt)
+    reply["ok"] = 1.0
+    return reply

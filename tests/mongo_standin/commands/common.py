@@ -1,0 +1,62 @@
+"""Stand-in commands: helpers shared by read and write commands (matching, lock waits, hints)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from tests.mongo_standin.commands import Context
+from tests.mongo_standin.engine import TxnLockBusy
+from tests.mongo_standin.errors import BadValue, NotImplementedByStandin
+from tests.mongo_standin.sorting import sort_documents
+
+T = TypeVar("T")
+
+
+def matching(ctx: Context, spec: Any, sort: Any = None) -> list[dict[str, Any]]:
+    if spec is not None and not isinstance(spec, dict):
+        raise BadValue("filter must be an object", code=14)
+    docs = ctx.engine.read(ctx.txn, ctx.namespace, spec)
+    return sort_documents(docs, sort) if sort else docs
+
+
+def retry_locked(ctx: Context, action: Callable[[], T]) -> T:
+    """Writes outside a transaction wait for a transaction holding the document, as mongod does."""
+    while True:
+        try:
+            return action()
+        except TxnLockBusy as busy:
+            ctx.engine.wait_for(busy.txn, ctx.deadline())
+
+
+def check_hint(ctx: Context, hint: Any) -> None:
+    if hint is None:
+        return
+    coll = ctx.engine.collection(*ctx.namespace)
+    indexes = coll.index_documents() if coll is not None else []
+    if isinstance(hint, str):
+        if any(i["name"] == hint for i in indexes):
+            return
+    elif isinstance(hint, dict):
+        if hint == {"$natural": 1} or hint == {"$natural": -1}:
+            return
+        if any(i["key"] == hint for i in indexes):
+            return
+    raise BadValue("error processing query: planner returned error :: caused by :: hint provided does not "
+                   "correspond to an existing index")
+
+
+def refuse(ctx: Context, *options: str, where: dict[str, Any] | None = None) -> None:
+    """Options MongoDB has that the stand-in does not implement: fail instead of ignoring them."""
+    source = ctx.body if where is None else where
+    for option in options:
+        if source.get(option) not in (None, {}, []):
+            if option == "collation" and source[option] == {"locale": "simple"}:
+                continue
+            raise NotImplementedByStandin(f"{ctx.name} option '{option}'")
+
+
+def now_millis() -> datetime.datetime:
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
