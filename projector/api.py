@@ -1,5 +1,59 @@
-"""Delivery: this app's JSON API routes (mounted by config.api)."""
+"""Delivery: ``GET /api/sync/status`` — is the read side keeping up with the write side?"""
 
-from ninja import Router
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from django.db import DatabaseError
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import Field
+
+from config.api_errors import ApiError
+from projector.bootstrap import outbox_store
+from projector.status import sync_status
 
 router = Router()
+
+
+class ProjectorOut(Schema):
+    alive: bool = Field(description="A projector holds an unexpired leader lease.")
+    leader: str | None
+    heartbeat_at: datetime | None
+    heartbeat_age_seconds: float | None
+    lease_expires_at: datetime | None
+
+
+class CheckpointOut(Schema):
+    updated_at: datetime | None
+    age_seconds: float | None
+    has_resume_token: bool
+    last_applied_at: datetime | None
+    last_batch_lag_ms: float | None = Field(description="Event occurred_at to projection commit, last batch.")
+    events_applied: int
+
+
+class OutboxOut(Schema):
+    available: bool = Field(description="False when MongoDB could not be reached; counts are then null.")
+    backlog: dict[str, int] = Field(description="Outbox entries not done, per status.")
+    dead_letters: int | None
+    oldest_unprojected_at: datetime | None
+    lag_seconds: float | None = Field(description="Age of the oldest entry not yet projected (0: none).")
+    error: str | None
+
+
+class SyncStatusOut(Schema):
+    projector: ProjectorOut
+    checkpoint: CheckpointOut
+    outbox: OutboxOut
+    checked_at: datetime
+
+
+@router.get("/status", response=SyncStatusOut, summary="Lag, backlog, checkpoint age, projector alive")
+def get_sync_status(request: HttpRequest) -> SyncStatusOut:
+    try:
+        status = sync_status(outbox_store())
+    except DatabaseError as exc:
+        raise ApiError(503, "read_database_unavailable", "The read database cannot be reached.") from exc
+    return SyncStatusOut.model_validate(asdict(status))

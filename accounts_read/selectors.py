@@ -1,0 +1,78 @@
+"""Read side: queries over the read models (MySQL only — never MongoDB)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Generic, TypeVar
+
+from django.db.models import QuerySet
+
+from accounts_read.models import AccountView, DailyTotal, LedgerLine
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    count: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class VersionedRead:
+    """An account read that waited for ``min_version``; ``reached`` says whether it got there."""
+
+    account: AccountView | None
+    reached: bool
+    waited_seconds: float
+
+
+def account_list(
+    *, status: str | None = None, owner: str | None = None, limit: int = 50, offset: int = 0
+) -> Page[AccountView]:
+    accounts: QuerySet[AccountView] = AccountView.objects.all()
+    if status:
+        accounts = accounts.filter(status=status)
+    if owner:
+        accounts = accounts.filter(owner=owner)
+    return Page(list(accounts[offset : offset + limit]), accounts.count(), limit, offset)
+
+
+def account_detail(account_id: uuid.UUID) -> AccountView | None:
+    return AccountView.objects.filter(account_id=account_id).first()
+
+
+def account_at_version(
+    account_id: uuid.UUID, min_version: int, *, timeout: float, poll: float
+) -> VersionedRead:
+    """Read-your-writes: poll the read model until it reaches ``min_version`` or ``timeout`` passes."""
+    started = time.monotonic()
+    while True:
+        account = account_detail(account_id)
+        waited = time.monotonic() - started
+        if account is not None and account.version >= min_version:
+            return VersionedRead(account, True, waited)
+        if waited >= timeout:
+            return VersionedRead(account, False, waited)
+        time.sleep(min(poll, max(0.0, timeout - waited)))
+
+
+def ledger_page(account_id: uuid.UUID, *, limit: int = 100, offset: int = 0) -> Page[LedgerLine]:
+    lines = LedgerLine.objects.filter(account_id=account_id).order_by("aggregate_version")
+    return Page(list(lines[offset : offset + limit]), lines.count(), limit, offset)
+
+
+def daily_totals(
+    *, currency: str | None = None, since: date | None = None, limit: int = 31
+) -> list[DailyTotal]:
+    totals = DailyTotal.objects.all()
+    if currency:
+        totals = totals.filter(currency=currency)
+    if since:
+        totals = totals.filter(day__gte=since)
+    return list(totals.order_by("-day", "currency")[:limit])

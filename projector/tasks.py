@@ -1,0 +1,28 @@
+"""Delivery: Celery tasks of the sync engine (thin: build, call one service, report)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from projector.bootstrap import default_owner, outbox_store
+from projector.retry import retry_due
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="projector.retry_due_entries")
+def retry_due_entries() -> dict[str, int]:
+    """Re-apply failed entries whose backoff is due, expired leases and entries the stream missed."""
+    report = retry_due(
+        outbox_store(),
+        owner=f"retry:{default_owner()}",
+        pending_grace=timedelta(seconds=settings.PROJECTOR_PENDING_GRACE_SECONDS),
+        limit=settings.PROJECTOR_RETRY_SWEEP_LIMIT,
+        batch_size=settings.PROJECTOR_BATCH_SIZE,
+    )
+    return asdict(report)
