@@ -1,0 +1,1 @@
+"""Integration tests of the read side: selectors and the read API on MariaDB."""
