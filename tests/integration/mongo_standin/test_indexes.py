@@ -179,7 +179,7 @@ def test_unordered_insert_many_reports_every_duplicate_and_continues(coll: Colle
             ordered=False,
         )
     errors = _write_errors(failure)
-    assert [(error["index"], error["code"]) for error in errors] == [(1, DUPLICATE_KEY), (3, DUPLICATE_KEY)]
+    assert [(error["index"], error["code"]) for error in errors] == [(0, DUPLICATE_KEY), (2, DUPLICATE_KEY)]
     assert [error["keyValue"] for error in errors] == [{"email": "a"}, {"email": "b"}]
     assert failure.value.details["nInserted"] == 2
     assert sorted(doc["_id"] for doc in coll.find()) == [0, 2, 4]
