@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -122,19 +121,26 @@ def event_from_outbox(document: Document) -> ev.DomainEvent:
 # --- command records --------------------------------------------------------------------------
 
 
+def _state_to_document(state: AccountState) -> Document:
+    return {"account_id": state.account_id, "version": state.version, "balance": to_decimal128(state.balance)}
+
+
 def _result_to_document(result: CommandResult) -> Document:
-    document = dataclasses.asdict(result)
-    document.pop("replayed")
-    document.pop("command_id")
-    document["kind"] = "transfer" if isinstance(result, TransferResult) else "account"
-    for key in ("balance",):
-        if key in document:
-            document[key] = to_decimal128(document[key])
-    for side in ("from_account", "to_account"):
-        if side in document:
-            document[side]["balance"] = to_decimal128(document[side]["balance"])
-    document["event_ids"] = list(document["event_ids"])
-    return document
+    if isinstance(result, TransferResult):
+        return {
+            "kind": "transfer",
+            "transfer_id": result.transfer_id,
+            "from_account": _state_to_document(result.from_account),
+            "to_account": _state_to_document(result.to_account),
+            "event_ids": list(result.event_ids),
+        }
+    return {
+        "kind": "account",
+        "account_id": result.account_id,
+        "version": result.version,
+        "balance": to_decimal128(result.balance),
+        "event_ids": list(result.event_ids),
+    }
 
 
 def _state_from_document(document: Document) -> AccountState:

@@ -21,6 +21,9 @@ from accounts_write.domain.events import DomainEvent
 from accounts_write.domain.model import BankAccount
 
 MongoDatabase = Database[dict[str, Any]]
+# Snapshot reads and majority commits: a transaction sees one consistent state and survives failover.
+SNAPSHOT = ReadConcern("snapshot")
+MAJORITY = WriteConcern("majority")
 
 
 class MongoAccountRepository(AccountRepository):
@@ -95,9 +98,7 @@ class MongoUnitOfWork(UnitOfWork):
     def __enter__(self) -> Self:
         with translated_driver_errors("start transaction"):
             self._session = self._database.client.start_session()
-            self._session.start_transaction(
-                read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
-            )
+            self._session.start_transaction(read_concern=SNAPSHOT, write_concern=MAJORITY)
         self.accounts = MongoAccountRepository(self._database, self._session)
         self.commands = MongoCommandLog(self._database, self._session)
         return self

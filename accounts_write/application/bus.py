@@ -17,7 +17,7 @@ from accounts_write.domain.commands import Command
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_BASE_SECONDS = 0.005
+BACKOFF_BASE_SECONDS = 0.01
 BACKOFF_CAP_SECONDS = 0.2
 
 
