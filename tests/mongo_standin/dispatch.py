@@ -42,6 +42,11 @@ def run_command(engine: Engine, conn: Connection, body: dict[str, Any]) -> dict[
             with engine.cond:
                 return _decorate(engine, reply)
     with engine.cond:
+        return _run_locked(engine, conn, name, body, action)
+
+
+def _run_locked(engine: Engine, conn: Connection, name: str, body: dict[str, Any], action: Any) -> dict[str, Any]:
+    if True:
         try:
             reply = _execute(engine, conn, name, body)
         except CommandError as exc:
@@ -52,7 +57,12 @@ def run_command(engine: Engine, conn: Connection, body: dict[str, Any]) -> dict[
             log.exception("internal error in %s", name)
             reply = CommandError(f"stand-in internal error in {name}: {exc!r}", code=1).to_reply()
         if action is not None and action.write_concern_error is not None and reply.get("ok"):
-            reply["writeConcernError"] = action.write_concern_error
+            reply = dict(reply, writeConcernError=action.write_concern_error)
+            labels = action.error_labels
+            if labels is None:
+                labels = _default_labels(name, body, int(action.write_concern_error.get("code", 0)))
+            if labels:
+                reply["errorLabels"] = labels
         return _decorate(engine, reply)
 
 
@@ -121,8 +131,8 @@ def _retryable_write(ctx: Context, spec: Any) -> dict[str, Any]:
         return reply
     finally:
         if reply is not None:
-            session.retry_replies = {number: reply}
-            ctx.unit.retry = {"lsid": session.lsid, "txnNumber": number, "reply": reply}
+            session.retry_replies = {number: dict(reply)}
+            ctx.unit.retry = {"lsid": session.lsid, "txnNumber": number, "reply": dict(reply)}
         ctx.engine.flush(ctx.unit)
 
 

@@ -67,12 +67,16 @@ class Collection:
 
     def candidate_keys(self, spec: dict[str, Any] | None) -> list[IdKey] | None:
         """_id keys that can match the filter, from an index; None when only a scan would do."""
+        return self.plan(spec)[0]
+
+    def plan(self, spec: dict[str, Any] | None) -> tuple[list[IdKey] | None, str | None]:
+        """(candidate _id keys, index name) for the filter, or (None, None) for a collection scan."""
         if not spec:
-            return None
+            return None, None
         if "_id" in spec:
             found = _lookup_values(spec["_id"])
             if found is not None:
-                return [id_key(v) for v in found]
+                return [id_key(v) for v in found], "_id_"
         for index in self.indexes.values():
             field = index.spec.fields[0]
             if index.spec.partial is not None or field not in spec:
@@ -82,8 +86,8 @@ class Collection:
                 keys: set[IdKey] = set()
                 for value in found:
                     keys |= index.lookup_first(value)
-                return list(keys)
-        return None
+                return list(keys), index.spec.name
+        return None, None
 
     def unique_conflicts(self, idkey: IdKey, doc: dict[str, Any]) -> list[tuple[Index, IdKey, tuple[Any, ...]]]:
         found = []

@@ -103,6 +103,7 @@ def load_all() -> None:
         admin,
         changestreams,
         ddl,
+        explain,
         reads,
         txn,
         writes,
