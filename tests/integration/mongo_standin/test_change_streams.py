@@ -70,6 +70,25 @@ def test_update_event_with_update_lookup_carries_the_current_document(coll: Coll
     assert change["fullDocument"] == {"_id": 1, "a": 2, "b": 1}
 
 
+def test_update_lookup_of_a_since_deleted_document_gives_a_null_full_document(coll: Collection) -> None:
+    coll.insert_one({"_id": 1, "a": 1})
+    with coll.watch(max_await_time_ms=AWAIT_MS, full_document="updateLookup") as stream:
+        coll.update_one({"_id": 1}, {"$inc": {"a": 1}})
+        coll.delete_one({"_id": 1})
+        update, delete = collect_changes(stream, 2)
+    assert update["operationType"] == "update"
+    assert update["fullDocument"] is None
+    assert delete["operationType"] == "delete"
+
+
+def test_upsert_that_inserts_yields_an_insert_event(coll: Collection) -> None:
+    with coll.watch(max_await_time_ms=AWAIT_MS) as stream:
+        coll.update_one({"_id": "new"}, {"$set": {"a": 1}}, upsert=True)
+        change = next_change(stream)
+    assert change["operationType"] == "insert"
+    assert change["fullDocument"] == {"_id": "new", "a": 1}
+
+
 def test_replace_event_carries_the_new_document(coll: Collection) -> None:
     coll.insert_one({"_id": 1, "a": 1})
     with coll.watch(max_await_time_ms=AWAIT_MS) as stream:

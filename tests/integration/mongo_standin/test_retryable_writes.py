@@ -62,6 +62,26 @@ def test_increment_retried_after_a_closed_connection_applies_once(
     assert retrying.find_one({"_id": 1}) == {"_id": 1, "n": 1}
 
 
+def test_insert_many_retried_after_a_closed_connection_stores_each_document_once(
+    retrying: Collection, recorder: CommandRecorder, fail_point: ConfigureFailPoint
+) -> None:
+    fail_point({"times": 1}, {"failCommands": ["insert"], "closeConnection": True})
+    retrying.insert_many([{"_id": i} for i in range(5)])
+    _same_transaction_identity(recorder, "insert")
+    assert sorted(doc["_id"] for doc in retrying.find()) == [0, 1, 2, 3, 4]
+
+
+def test_find_one_and_update_retried_after_a_closed_connection_applies_once(
+    retrying: Collection, recorder: CommandRecorder, fail_point: ConfigureFailPoint
+) -> None:
+    retrying.insert_one({"_id": 1, "n": 0})
+    fail_point({"times": 1}, {"failCommands": ["findAndModify"], "closeConnection": True})
+    before = retrying.find_one_and_update({"_id": 1}, {"$inc": {"n": 1}})
+    _same_transaction_identity(recorder, "findAndModify")
+    assert before == {"_id": 1, "n": 0}
+    assert retrying.find_one({"_id": 1}) == {"_id": 1, "n": 1}
+
+
 def _write_concern_error_after_execution(command_name: str) -> dict[str, Any]:
     # With writeConcernError the server runs the command and then reports the error, so the driver's
     # retry reaches a server that has already applied the write once.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -152,6 +153,34 @@ def test_concurrent_transactions_writing_one_document_conflict(
         second.abort_transaction()
         first.commit_transaction()
     assert accounts["accounts"].find_one({"_id": "a"}) == {"_id": "a", "balance": 1}
+
+
+def test_write_outside_a_transaction_waits_for_it_to_commit_then_applies(
+    mongo_client: MongoClient, accounts: Database
+) -> None:
+    accounts["accounts"].insert_one({"_id": "a", "balance": 0})
+    outcome: list[Any] = []
+
+    def outside_write() -> None:
+        try:
+            outcome.append(
+                accounts["accounts"].update_one({"_id": "a"}, {"$inc": {"balance": 10}}).modified_count
+            )
+        except Exception as exc:  # handed to the main thread's assertions
+            outcome.append(exc)
+
+    with mongo_client.start_session() as session:
+        session.start_transaction()
+        accounts["accounts"].update_one({"_id": "a"}, {"$inc": {"balance": 1}}, session=session)
+        writer = threading.Thread(target=outside_write, daemon=True)
+        writer.start()
+        writer.join(timeout=0.5)
+        waited_for_the_transaction = writer.is_alive()
+        session.commit_transaction()
+    writer.join(timeout=10)
+    assert waited_for_the_transaction
+    assert outcome == [1]
+    assert accounts["accounts"].find_one({"_id": "a"}) == {"_id": "a", "balance": 11}
 
 
 def test_commit_transaction_called_twice_succeeds(mongo_client: MongoClient, accounts: Database) -> None:
