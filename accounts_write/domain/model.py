@@ -36,6 +36,9 @@ def checked_owner(owner: str) -> str:
         raise InvalidOwnerError("owner must not be blank")
     if len(name) > MAX_OWNER_LENGTH:
         raise InvalidOwnerError(f"owner must be at most {MAX_OWNER_LENGTH} characters, got {len(name)}")
+    if not name.isprintable():
+        # Control characters (NUL, newlines, ...) in a display name are junk that breaks consumers.
+        raise InvalidOwnerError("owner must not contain control characters")
     return name
 
 

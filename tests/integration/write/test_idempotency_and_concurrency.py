@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from threading import Barrier
 from uuid import uuid4
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from accounts_write import contract
 from accounts_write.application.bus import CommandBus
 from accounts_write.application.errors import IdempotencyKeyReusedError
+from accounts_write.application.results import AccountCommandResult
 from accounts_write.bootstrap import build_bus
 from accounts_write.domain.commands import DepositFunds, TransferFunds
 from tests.integration.write.helpers import MongoDatabase, open_account, outbox_of, stored_account
@@ -69,3 +71,23 @@ def test_concurrent_deposits_into_one_account_all_land(bus: CommandBus, write_db
     deposits = [document for document in outbox if document[F.EVENT_TYPE] == "FundsDeposited"]
     assert sorted(document[F.PAYLOAD]["amount"].to_decimal() for document in deposits) == sorted(amounts)
     assert write_db[contract.COMMANDS_COLLECTION].count_documents({}) == 1 + len(amounts)
+
+
+def test_same_key_sent_concurrently_executes_once(bus: CommandBus, write_db: MongoDatabase) -> None:
+    account_id = open_account(bus)
+    contended = build_bus(database=write_db, max_attempts=40)
+    barrier = Barrier(THREADS)
+
+    def deposit(_: int) -> AccountCommandResult:
+        barrier.wait()
+        result = contended.handle(DepositFunds(account_id, Decimal("3.00")), "racing-key")
+        assert isinstance(result, AccountCommandResult)
+        return result
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(deposit, range(THREADS)))
+
+    assert len({(result.version, result.event_ids) for result in results}) == 1
+    assert sum(not result.replayed for result in results) == 1
+    assert stored_account(write_db, account_id).balance == Decimal("3.00")
+    assert len(outbox_of(write_db, account_id)) == 2

@@ -72,6 +72,16 @@ def test_owner_longer_than_limit_is_refused() -> None:
         open_account(owner="x" * (MAX_OWNER_LENGTH + 1))
 
 
+@pytest.mark.parametrize("owner", ["Ada\x00Lovelace", "Ada\nLovelace", "Ada\x1b[31m"])
+def test_owner_with_control_characters_is_refused(owner: str) -> None:
+    with pytest.raises(InvalidOwnerError, match="control characters"):
+        open_account(owner=owner)
+
+
+def test_owner_may_use_any_printable_script() -> None:
+    assert open_account(owner="Zoë Ωmega 山田").owner == "Zoë Ωmega 山田"
+
+
 def test_unsupported_currency_is_refused() -> None:
     with pytest.raises(InvalidCurrencyError):
         open_account(currency="JPY")
