@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
+import pymongo
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.read_concern import ReadConcern
@@ -24,6 +25,7 @@ MongoDatabase = Database[dict[str, Any]]
 # Snapshot reads and majority commits: a transaction sees one consistent state and survives failover.
 SNAPSHOT = ReadConcern("snapshot")
 MAJORITY = WriteConcern("majority")
+ABORT_TIMEOUT_SECONDS = 0.5
 
 
 class MongoAccountRepository(AccountRepository):
@@ -130,8 +132,10 @@ class MongoUnitOfWork(UnitOfWork):
 
     def rollback(self) -> None:
         if self._session is not None and self._session.in_transaction:
-            # pymongo ignores abort errors (transactions spec); the server times the transaction out.
-            self._session.abort_transaction()
+            # Bounded, so a failing server cannot hold the request: pymongo ignores abort errors
+            # (transactions spec), and the server discards an abandoned transaction by itself.
+            with pymongo.timeout(ABORT_TIMEOUT_SECONDS):
+                self._session.abort_transaction()
 
     def _require_session(self) -> ClientSession:
         if self._session is None:

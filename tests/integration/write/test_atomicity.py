@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,8 @@ from pymongo import MongoClient
 from accounts_write import contract
 from accounts_write.application.bus import CommandBus
 from accounts_write.application.errors import WriteStoreError
-from accounts_write.domain.commands import DepositFunds, TransferFunds
+from accounts_write.domain.commands import DepositFunds, TransferFunds, WithdrawFunds
+from accounts_write.domain.errors import InsufficientFundsError
 from tests.integration.write.helpers import (
     BAD_VALUE,
     MongoDatabase,
@@ -67,3 +69,18 @@ def test_transfer_failing_half_way_changes_neither_account(
     assert stored_account(write_db, source).balance == Decimal("50.00")
     assert stored_account(write_db, target).balance == Decimal("5.00")
     assert [len(outbox_of(write_db, account)) for account in (source, target)] == [2, 2]
+
+
+def test_slow_abort_does_not_hold_a_refused_command(
+    bus: CommandBus, failpoint_bus: CommandBus, failpoint_client: MongoClient[dict[str, Any]],
+    write_db: MongoDatabase,
+) -> None:
+    account_id = open_account(bus, "1.00")
+    data = {"failCommands": ["abortTransaction"], "blockConnection": True, "blockTimeMS": 3000}
+    with fail_point(failpoint_client, "alwaysOn", data):
+        started = time.monotonic()
+        with pytest.raises(InsufficientFundsError):
+            failpoint_bus.handle(WithdrawFunds(account_id, Decimal("2.00")), "withdraw-refused")
+        elapsed = time.monotonic() - started
+    assert elapsed < 1.5, f"rollback took {elapsed:.1f}s"
+    assert stored_account(write_db, account_id).version == 2
