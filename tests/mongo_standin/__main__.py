@@ -1,4 +1,4 @@
-"""Stand-in entry point: `python -m tests.mongo_standin --host H --port P [--dbpath DIR] [--history-size N]`."""
+"""Stand-in entry point: `python -m tests.mongo_standin --host H --port P [--dbpath D] [--history-size N]`."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
     load_all()
     engine = Engine(history_size=args.history_size, dbpath=args.dbpath)
     server = StandinServer(args.host, args.port, engine)

@@ -1,4 +1,4 @@
-"""Stand-in aggregation: the pipeline stages over a list of documents ($match, $group, $sort, $project, ...)."""
+"""Stand-in aggregation: pipeline stages over a list of documents ($match, $group, $sort, $project...)."""
 
 from __future__ import annotations
 
@@ -6,32 +6,69 @@ import copy
 from typing import Any
 
 from tests.mongo_standin.bsonvalues import sort_key
-from tests.mongo_standin.errors import BadValue, CommandError, NotImplementedByStandin
+from tests.mongo_standin.errors import BadValueError, CommandError, NotImplementedByStandinError
 from tests.mongo_standin.expressions import ACCUMULATORS, accumulate, evaluate, field_value
 from tests.mongo_standin.paths import MISSING, set_path, split, unset_path
 from tests.mongo_standin.projection import _exclude, _include, _tree_add
 from tests.mongo_standin.query import compile_filter
 from tests.mongo_standin.sorting import sort_documents
 
-KNOWN_STAGES = frozenset({
-    "$addFields", "$bucket", "$bucketAuto", "$changeStream", "$collStats", "$count", "$densify", "$documents",
-    "$facet", "$fill", "$geoNear", "$graphLookup", "$group", "$indexStats", "$limit", "$listSessions", "$lookup",
-    "$match", "$merge", "$out", "$planCacheStats", "$project", "$redact", "$replaceRoot", "$replaceWith", "$sample",
-    "$search", "$set", "$setWindowFields", "$skip", "$sort", "$sortByCount", "$unionWith", "$unset", "$unwind",
-    "$currentOp", "$listLocalSessions", "$changeStreamSplitLargeEvent",
-})
+KNOWN_STAGES = frozenset(
+    {
+        "$addFields",
+        "$bucket",
+        "$bucketAuto",
+        "$changeStream",
+        "$collStats",
+        "$count",
+        "$densify",
+        "$documents",
+        "$facet",
+        "$fill",
+        "$geoNear",
+        "$graphLookup",
+        "$group",
+        "$indexStats",
+        "$limit",
+        "$listSessions",
+        "$lookup",
+        "$match",
+        "$merge",
+        "$out",
+        "$planCacheStats",
+        "$project",
+        "$redact",
+        "$replaceRoot",
+        "$replaceWith",
+        "$sample",
+        "$search",
+        "$set",
+        "$setWindowFields",
+        "$skip",
+        "$sort",
+        "$sortByCount",
+        "$unionWith",
+        "$unset",
+        "$unwind",
+        "$currentOp",
+        "$listLocalSessions",
+        "$changeStreamSplitLargeEvent",
+    }
+)
 
 
-class UnrecognizedStage(CommandError):
+class UnrecognizedStageError(CommandError):
     code = 40324
 
 
 def stage_name(stage: Any) -> str:
     if not isinstance(stage, dict) or len(stage) != 1:
-        raise CommandError("A pipeline stage specification object must contain exactly one field.", code=40323)
+        raise CommandError(
+            "A pipeline stage specification object must contain exactly one field.", code=40323
+        )
     name = next(iter(stage))
     if name not in KNOWN_STAGES:
-        raise UnrecognizedStage(f"Unrecognized pipeline stage name: '{name}'")
+        raise UnrecognizedStageError(f"Unrecognized pipeline stage name: '{name}'")
     return name
 
 
@@ -49,12 +86,17 @@ def _run_stage(name: str, arg: Any, docs: list[dict[str, Any]]) -> list[dict[str
     if name == "$sort":
         return sort_documents(docs, arg)
     if name in ("$limit", "$skip"):
-        if isinstance(arg, bool) or not isinstance(arg, (int, float)) or arg < 0 or (name == "$limit" and arg == 0):
-            raise BadValue(f"invalid argument to {name} stage: {arg!r}", code=15958)
+        if (
+            isinstance(arg, bool)
+            or not isinstance(arg, (int, float))
+            or arg < 0
+            or (name == "$limit" and arg == 0)
+        ):
+            raise BadValueError(f"invalid argument to {name} stage: {arg!r}", code=15958)
         return docs[: int(arg)] if name == "$limit" else docs[int(arg) :]
     if name == "$count":
         if not isinstance(arg, str) or not arg or arg.startswith("$") or "." in arg:
-            raise BadValue("the count field must be a non-empty string without '$' or '.'", code=40156)
+            raise BadValueError("the count field must be a non-empty string without '$' or '.'", code=40156)
         return [{arg: len(docs)}] if docs else []
     if name == "$group":
         return _group(arg, docs)
@@ -64,15 +106,21 @@ def _run_stage(name: str, arg: Any, docs: list[dict[str, Any]]) -> list[dict[str
         return [_add_fields(arg, d) for d in docs]
     if name == "$unset":
         fields = [arg] if isinstance(arg, str) else arg
-        return [_exclude(d, _tree_of(fields), True) if "_id" not in fields else _exclude(d, _tree_of(fields), False)
-                for d in docs]
+        return [
+            _exclude(d, _tree_of(fields), True)
+            if "_id" not in fields
+            else _exclude(d, _tree_of(fields), False)
+            for d in docs
+        ]
     if name in ("$replaceRoot", "$replaceWith"):
         expr = arg.get("newRoot") if name == "$replaceRoot" else arg
         out = []
         for d in docs:
             new = evaluate(expr, d)
             if not isinstance(new, dict):
-                raise CommandError(f"'newRoot' expression must evaluate to an object, got {new!r}", code=40228)
+                raise CommandError(
+                    f"'newRoot' expression must evaluate to an object, got {new!r}", code=40228
+                )
             out.append(new)
         return out
     if name == "$unwind":
@@ -80,8 +128,8 @@ def _run_stage(name: str, arg: Any, docs: list[dict[str, Any]]) -> list[dict[str
     if name == "$sortByCount":
         return sort_documents(_group({"_id": arg, "count": {"$sum": 1}}, docs), {"count": -1})
     if name == "$changeStream":
-        raise BadValue("$changeStream is only valid as the first stage in a pipeline", code=40602)
-    raise NotImplementedByStandin(f"aggregation stage {name}")
+        raise BadValueError("$changeStream is only valid as the first stage in a pipeline", code=40602)
+    raise NotImplementedByStandinError(f"aggregation stage {name}")
 
 
 def _tree_of(fields: list[str]) -> dict[str, Any]:
@@ -103,7 +151,7 @@ def _group(spec: Any, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             raise CommandError(f"The field '{name}' must be an accumulator object", code=40234)
         op, expr = next(iter(acc.items()))
         if op not in ACCUMULATORS:
-            raise NotImplementedByStandin(f"$group accumulator {op}")
+            raise NotImplementedByStandinError(f"$group accumulator {op}")
         fields.append((name, op, expr))
     groups: dict[Any, tuple[Any, list[list[Any]]]] = {}
     for doc in docs:
@@ -126,7 +174,7 @@ def _group(spec: Any, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def project_document(spec: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(spec, dict) or not spec:
-        raise BadValue("$project requires at least one output field", code=51272)
+        raise BadValueError("$project requires at least one output field", code=51272)
     include_id = True
     included: dict[str, Any] = {}
     excluded: dict[str, Any] = {}
@@ -139,8 +187,11 @@ def project_document(spec: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any
         else:
             computed.append((path, value))
     if excluded and (included or computed):
-        raise CommandError(f"Invalid $project :: caused by :: Cannot do exclusion on field {next(iter(excluded))} "
-                           "in inclusion projection", code=31254)
+        raise CommandError(
+            f"Invalid $project :: caused by :: Cannot do exclusion on field {next(iter(excluded))} "
+            "in inclusion projection",
+            code=31254,
+        )
     if excluded or (not included and not computed):
         return _exclude(doc, excluded, include_id)
     out = _include(doc, included, include_id)
@@ -171,7 +222,7 @@ def _unwind(arg: Any, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         raise CommandError("$unwind path must be a string starting with '$'", code=28818)
     unknown = set(spec) - {"path", "preserveNullAndEmptyArrays", "includeArrayIndex"}
     if unknown:
-        raise NotImplementedByStandin(f"$unwind option(s) {sorted(unknown)}")
+        raise NotImplementedByStandinError(f"$unwind option(s) {sorted(unknown)}")
     parts = split(path[1:])
     preserve = bool(spec.get("preserveNullAndEmptyArrays"))
     index_field = spec.get("includeArrayIndex")

@@ -66,7 +66,7 @@ def datetime_millis(value: datetime.datetime | DatetimeMS) -> int:
     if isinstance(value, DatetimeMS):
         return int(value)
     if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
     return calendar.timegm(value.timetuple()) * 1000 + value.microsecond // 1000
 
 
@@ -75,7 +75,7 @@ def sort_key(value: Any) -> tuple[Any, ...]:
     rank = canonical_rank(value)
     if rank == RANK_NUMBER:
         return (rank, number_key(value))
-    if rank == RANK_STRING or rank == RANK_BOOL:
+    if rank in (RANK_STRING, RANK_BOOL):
         return (rank, value)
     if rank == RANK_OBJECT:
         return (rank, tuple((canonical_rank(v), k, sort_key(v)) for k, v in value.items()))
@@ -102,10 +102,27 @@ def values_equal(left: Any, right: Any) -> bool:
 
 
 TYPE_ALIASES: dict[str, int] = {
-    "double": 1, "string": 2, "object": 3, "array": 4, "binData": 5, "undefined": 6, "objectId": 7,
-    "bool": 8, "date": 9, "null": 10, "regex": 11, "dbPointer": 12, "javascript": 13, "symbol": 14,
-    "javascriptWithScope": 15, "int": 16, "timestamp": 17, "long": 18, "decimal": 19,
-    "minKey": -1, "maxKey": 127,
+    "double": 1,
+    "string": 2,
+    "object": 3,
+    "array": 4,
+    "binData": 5,
+    "undefined": 6,
+    "objectId": 7,
+    "bool": 8,
+    "date": 9,
+    "null": 10,
+    "regex": 11,
+    "dbPointer": 12,
+    "javascript": 13,
+    "symbol": 14,
+    "javascriptWithScope": 15,
+    "int": 16,
+    "timestamp": 17,
+    "long": 18,
+    "decimal": 19,
+    "minKey": -1,
+    "maxKey": 127,
 }
 TYPE_NAMES = {code: name for name, code in TYPE_ALIASES.items()}
 

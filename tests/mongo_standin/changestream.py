@@ -1,4 +1,4 @@
-"""Stand-in change streams: opening a $changeStream aggregate and serving its cursor (resume, wait, filter)."""
+"""Stand-in change streams: open a $changeStream aggregate and serve its cursor (resume, wait, filter)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,49 @@ from typing import TYPE_CHECKING, Any
 from bson import Int64
 
 from tests.mongo_standin.aggregate import run_pipeline, stage_name
-from tests.mongo_standin.errors import BadValue, CommandError, InvalidResumeToken, NotImplementedByStandin
+from tests.mongo_standin.errors import (
+    BadValueError,
+    CommandError,
+    InvalidResumeTokenError,
+    NotImplementedByStandinError,
+)
 from tests.mongo_standin.history import make_token, parse_token
 from tests.mongo_standin.storage import id_key
 
 if TYPE_CHECKING:
     from tests.mongo_standin.commands import Context
 
-STAGE_OPTIONS = frozenset({"fullDocument", "fullDocumentBeforeChange", "resumeAfter", "startAfter",
-                           "startAtOperationTime", "allChangesForCluster", "showExpandedEvents"})
-ALLOWED_STAGES = frozenset({"$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith"})
+STAGE_OPTIONS = frozenset(
+    {
+        "fullDocument",
+        "fullDocumentBeforeChange",
+        "resumeAfter",
+        "startAfter",
+        "startAtOperationTime",
+        "allChangesForCluster",
+        "showExpandedEvents",
+    }
+)
+ALLOWED_STAGES = frozenset(
+    {"$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith"}
+)
 DEFAULT_AWAIT_MS = 1000
 
 
 class ChangeStreamCursor:
     """A position in the event history plus the stream's scope, options and user stages."""
 
-    def __init__(self, cursor_id: int, namespace: str, db: str, coll: str | None, cluster: bool,
-                 position: int, stages: list[Any], full_document: str) -> None:
+    def __init__(
+        self,
+        cursor_id: int,
+        namespace: str,
+        db: str,
+        coll: str | None,
+        cluster: bool,
+        position: int,
+        stages: list[Any],
+        full_document: str,
+    ) -> None:
         self.cursor_id = cursor_id
         self.namespace = namespace
         self.db, self.coll, self.cluster = db, coll, cluster
@@ -60,9 +85,12 @@ class ChangeStreamCursor:
         if not results:
             return None
         if results[0].get("_id") != event["_id"]:
-            raise CommandError("Encountered an event whose _id field, which contains the resume token, was modified "
-                               "by the pipeline. Modifying the _id field of an event makes it impossible to resume "
-                               "the stream from that point.", code=280)
+            raise CommandError(
+                "Encountered an event whose _id field, which contains the resume token, was modified "
+                "by the pipeline. Modifying the _id field of an event makes it impossible to resume "
+                "the stream from that point.",
+                code=280,
+            )
         return results[0]
 
     def collect(self, ctx: Context, limit: int | None) -> list[dict[str, Any]]:
@@ -110,15 +138,17 @@ def _start_position(ctx: Context, options: dict[str, Any]) -> int:
     history = ctx.engine.history
     chosen = [k for k in ("resumeAfter", "startAfter", "startAtOperationTime") if options.get(k) is not None]
     if len(chosen) > 1:
-        raise BadValue("Only one type of resume option is allowed, but multiple were found.", code=40674)
+        raise BadValueError("Only one type of resume option is allowed, but multiple were found.", code=40674)
     if not chosen:
         return history.last_number
     if chosen[0] == "startAtOperationTime":
         return history.position_at_time(options["startAtOperationTime"])
     _ts, number, invalidate = parse_token(options[chosen[0]])
     if invalidate and chosen[0] == "resumeAfter":
-        raise InvalidResumeToken("Attempting to resume a change stream using 'resumeAfter' is not allowed from an "
-                                 "invalidate notification.")
+        raise InvalidResumeTokenError(
+            "Attempting to resume a change stream using 'resumeAfter' is not allowed from an "
+            "invalidate notification."
+        )
     history.check_position(number)
     return number
 
@@ -128,24 +158,30 @@ def open_change_stream(ctx: Context, pipeline: list[Any]) -> dict[str, Any]:
         raise CommandError("Operation not permitted in transaction: $changeStream", code=263)
     options = pipeline[0]["$changeStream"]
     if not isinstance(options, dict):
-        raise BadValue("$changeStream stage expects a document as argument", code=50808)
+        raise BadValueError("$changeStream stage expects a document as argument", code=50808)
     unknown = set(options) - STAGE_OPTIONS
     if unknown:
-        raise CommandError(f"BSON field '$changeStream.{sorted(unknown)[0]}' is an unknown field.", code=40415)
+        raise CommandError(
+            f"BSON field '$changeStream.{sorted(unknown)[0]}' is an unknown field.", code=40415
+        )
     full_document = options.get("fullDocument", "default")
     if full_document not in ("default", "updateLookup"):
-        raise NotImplementedByStandin(f"$changeStream fullDocument {full_document!r} (pre/post images)")
+        raise NotImplementedByStandinError(f"$changeStream fullDocument {full_document!r} (pre/post images)")
     if options.get("fullDocumentBeforeChange", "off") != "off":
-        raise NotImplementedByStandin("$changeStream fullDocumentBeforeChange (pre-images)")
+        raise NotImplementedByStandinError("$changeStream fullDocumentBeforeChange (pre-images)")
     if options.get("showExpandedEvents"):
-        raise NotImplementedByStandin("$changeStream showExpandedEvents")
+        raise NotImplementedByStandinError("$changeStream showExpandedEvents")
     for stage in pipeline[1:]:
         if stage_name(stage) not in ALLOWED_STAGES:
-            raise CommandError(f"{stage_name(stage)} is not permitted in a $changeStream pipeline", code=ALLOWED_ERROR)
+            raise CommandError(
+                f"{stage_name(stage)} is not permitted in a $changeStream pipeline", code=ALLOWED_ERROR
+            )
     cluster = bool(options.get("allChangesForCluster"))
     if cluster and ctx.db != "admin":
-        raise CommandError("A $changeStream with 'allChangesForCluster:true' may only be opened on the 'admin' "
-                           "database", code=ALLOWED_ERROR)
+        raise CommandError(
+            "A $changeStream with 'allChangesForCluster:true' may only be opened on the 'admin' database",
+            code=ALLOWED_ERROR,
+        )
     if ctx.target == 1:
         coll, namespace = None, f"{ctx.db}.$cmd.aggregate"
         if ctx.db == "admin" and not cluster:
@@ -155,16 +191,24 @@ def open_change_stream(ctx: Context, pipeline: list[Any]) -> dict[str, Any]:
         namespace = f"{ctx.db}.{coll}"
     cursor_opts = ctx.body.get("cursor") or {}
     position = _start_position(ctx, options)
-    cursor = ChangeStreamCursor(ctx.engine.cursors.new_id(), namespace, ctx.db, coll, cluster, position,
-                                pipeline[1:], full_document)
+    cursor = ChangeStreamCursor(
+        ctx.engine.cursors.new_id(), namespace, ctx.db, coll, cluster, position, pipeline[1:], full_document
+    )
     batch_size = cursor_opts.get("batchSize")
     batch = [] if batch_size == 0 else cursor.collect(ctx, batch_size)
     if cursor.token is None:
         cursor.token = make_token(ctx.engine.clock.last, position)
     ctx.engine.cursors.add(cursor)
     cursor_id = 0 if cursor.invalidated else cursor.cursor_id
-    return {"cursor": {"firstBatch": batch, "postBatchResumeToken": cursor.token, "id": Int64(cursor_id),
-                       "ns": namespace}, "ok": 1.0}
+    return {
+        "cursor": {
+            "firstBatch": batch,
+            "postBatchResumeToken": cursor.token,
+            "id": Int64(cursor_id),
+            "ns": namespace,
+        },
+        "ok": 1.0,
+    }
 
 
 ALLOWED_ERROR = 40602

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from bson import Int64
 
-from tests.mongo_standin.errors import CursorNotFound
+from tests.mongo_standin.errors import CursorNotFoundError
 
 DEFAULT_FIRST_BATCH = 101
 
@@ -57,23 +57,38 @@ class CursorRegistry:
     def get(self, cursor_id: int) -> Cursor:
         cursor = self.cursors.get(int(cursor_id))
         if cursor is None:
-            raise CursorNotFound(f"cursor id {cursor_id} not found")
+            raise CursorNotFoundError(f"cursor id {cursor_id} not found")
         return cursor
 
     def kill(self, cursor_id: int) -> bool:
         return self.cursors.pop(int(cursor_id), None) is not None
 
 
-def cursor_reply(cursor_id: int, namespace: str, batch: list[dict[str, Any]], first: bool,
-                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"id": Int64(cursor_id), "ns": namespace, "firstBatch" if first else "nextBatch": batch}
+def cursor_reply(
+    cursor_id: int,
+    namespace: str,
+    batch: list[dict[str, Any]],
+    first: bool,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": Int64(cursor_id),
+        "ns": namespace,
+        "firstBatch" if first else "nextBatch": batch,
+    }
     if extra:
         body.update(extra)
     return {"cursor": body, "ok": 1.0}
 
 
-def open_cursor(ctx: Any, namespace: str, docs: list[dict[str, Any]], batch_size: int | None,
-                limit: int = 0, single_batch: bool = False) -> dict[str, Any]:
+def open_cursor(
+    ctx: Any,
+    namespace: str,
+    docs: list[dict[str, Any]],
+    batch_size: int | None,
+    limit: int = 0,
+    single_batch: bool = False,
+) -> dict[str, Any]:
     """Answer the first batch; keep a cursor only if more remains."""
     cursor = ListCursor(ctx.engine.cursors.new_id(), namespace, docs, limit)
     batch = [] if batch_size == 0 else cursor.next_batch(ctx, batch_size or DEFAULT_FIRST_BATCH)

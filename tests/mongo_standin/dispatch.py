@@ -1,4 +1,4 @@
-"""Stand-in commands: run one command — fail points, sessions, transactions, retryable writes, reply decoration."""
+"""Stand-in commands: run one command — fail points, sessions, transactions, retryable writes, replies."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from tests.mongo_standin.commands import COMMANDS, Context, check_fields
-from tests.mongo_standin.errors import RETRYABLE_WRITE_CODES, CommandError, CommandNotFound
+from tests.mongo_standin.errors import RETRYABLE_WRITE_CODES, CommandError, CommandNotFoundError
 from tests.mongo_standin.transactions import Transaction, no_such_transaction
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 TXN_CONTROL = ("commitTransaction", "abortTransaction")
 
 
-class CloseConnection(Exception):
+class CloseConnection(Exception):  # noqa: N818 — an instruction to the transport, not a failure
     """A fail point asked for the connection to be dropped without a reply."""
 
 
@@ -33,7 +33,9 @@ def run_command(engine: Engine, conn: Connection, body: dict[str, Any]) -> dict[
         if action.close_connection:
             raise CloseConnection()
         if action.error_code is not None:
-            reply = CommandError(f"Failing command {name} due to failCommand fail point", code=action.error_code).to_reply()
+            reply = CommandError(
+                f"Failing command {name} due to failCommand fail point", code=action.error_code
+            ).to_reply()
             labels = action.error_labels
             if labels is None:
                 labels = _default_labels(name, body, action.error_code)
@@ -45,7 +47,9 @@ def run_command(engine: Engine, conn: Connection, body: dict[str, Any]) -> dict[
         return _run_locked(engine, conn, name, body, action)
 
 
-def _run_locked(engine: Engine, conn: Connection, name: str, body: dict[str, Any], action: Any) -> dict[str, Any]:
+def _run_locked(
+    engine: Engine, conn: Connection, name: str, body: dict[str, Any], action: Any
+) -> dict[str, Any]:
     if True:
         try:
             reply = _execute(engine, conn, name, body)
@@ -84,7 +88,7 @@ def _default_labels(name: str, body: dict[str, Any], code: int) -> list[str]:
 def _execute(engine: Engine, conn: Connection, name: str, body: dict[str, Any]) -> dict[str, Any]:
     spec = COMMANDS.get(name)
     if spec is None:
-        raise CommandNotFound(f"no such command: '{name}'")
+        raise CommandNotFoundError(f"no such command: '{name}'")
     check_fields(spec, body)
     db = body.get("$db")
     if not isinstance(db, str):
@@ -113,13 +117,18 @@ def _retryable_write(ctx: Context, spec: Any) -> dict[str, Any]:
     if session is None:
         raise CommandError("Transaction number requires a session ID (lsid)", code=50)
     if not spec.retryable_write:
-        raise CommandError(f"txnNumber may only be provided for multi-statement transactions and retryable write "
-                           f"commands; {ctx.name} is neither", code=50768)
+        raise CommandError(
+            f"txnNumber may only be provided for multi-statement transactions and retryable write "
+            f"commands; {ctx.name} is neither",
+            code=50768,
+        )
     number = int(ctx.body["txnNumber"])
     if number < session.txn_number:
-        raise CommandError(f"Retryable write with txnNumber {number} is prohibited on session because a newer "
-                           f"retryable write or transaction with txnNumber {session.txn_number} has already started",
-                           code=225)
+        raise CommandError(
+            f"Retryable write with txnNumber {number} is prohibited on session because a newer "
+            f"retryable write or transaction with txnNumber {session.txn_number} has already started",
+            code=225,
+        )
     if number == session.txn_number and number in session.retry_replies:
         return dict(session.retry_replies[number])
     if session.txn is not None and session.txn.state == Transaction.ACTIVE:
@@ -139,13 +148,16 @@ def _retryable_write(ctx: Context, spec: Any) -> dict[str, Any]:
 def _in_transaction(ctx: Context, spec: Any) -> dict[str, Any]:
     session, body, engine = ctx.session, ctx.body, ctx.engine
     if session is None or "txnNumber" not in body:
-        raise CommandError("Transactions need a session (lsid) and a txnNumber", code=50768 if session else 50)
+        raise CommandError(
+            "Transactions need a session (lsid) and a txnNumber", code=50768 if session else 50
+        )
     if body.get("autocommit") is not False:
         raise CommandError("autocommit: false is required in a transaction", code=50768)
     number = int(body["txnNumber"])
     if number < session.txn_number:
-        raise CommandError(f"txnNumber {number} is less than last txnNumber {session.txn_number} seen in session",
-                           code=225)
+        raise CommandError(
+            f"txnNumber {number} is less than last txnNumber {session.txn_number} seen in session", code=225
+        )
     if body.get("startTransaction"):
         if number == session.txn_number:
             raise CommandError(f"Transaction with txnNumber {number} has already been started", code=50911)
@@ -191,11 +203,16 @@ def _check_read_concern(read_concern: Any) -> None:
         return
     level = read_concern.get("level", "local")
     if level not in ("local", "majority", "snapshot"):
-        raise CommandError(f"The readConcern level must be either 'local', 'majority' or 'snapshot' in a "
-                           f"transaction, not {level!r}", code=72)
+        raise CommandError(
+            f"The readConcern level must be either 'local', 'majority' or 'snapshot' in a "
+            f"transaction, not {level!r}",
+            code=72,
+        )
     unknown = set(read_concern) - {"level", "afterClusterTime"}
     if unknown:
-        raise CommandError(f"readConcern field(s) {sorted(unknown)} are not supported by the stand-in", code=238)
+        raise CommandError(
+            f"readConcern field(s) {sorted(unknown)} are not supported by the stand-in", code=238
+        )
 
 
 def _decorate(engine: Engine, reply: dict[str, Any]) -> dict[str, Any]:

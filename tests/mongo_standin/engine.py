@@ -9,7 +9,7 @@ from typing import Any
 from bson import ObjectId
 
 from tests.mongo_standin.cursors import CursorRegistry
-from tests.mongo_standin.errors import CommandError, DuplicateKey, WriteConflict
+from tests.mongo_standin.errors import CommandError, DuplicateKeyError, WriteConflictError
 from tests.mongo_standin.events import change_stub, finish_event
 from tests.mongo_standin.failpoints import FailCommandPoint
 from tests.mongo_standin.history import ChangeHistory, ClusterClock, make_token, wall_time
@@ -22,7 +22,7 @@ from tests.mongo_standin.transactions import SessionRegistry, Transaction
 Namespace = tuple[str, str]
 
 
-class TxnLockBusy(Exception):
+class TxnLockBusy(Exception):  # noqa: N818 — control flow (wait and retry), not a failure
     """A write outside a transaction touched a document an open transaction holds; wait and retry."""
 
     def __init__(self, txn: Transaction) -> None:
@@ -68,7 +68,9 @@ class Engine:
     def collection(self, db: str, name: str) -> Collection | None:
         return self.catalog.get(db, {}).get(name)
 
-    def ensure_collection(self, unit: WriteUnit, db: str, name: str, options: dict[str, Any] | None = None) -> Collection:
+    def ensure_collection(
+        self, unit: WriteUnit, db: str, name: str, options: dict[str, Any] | None = None
+    ) -> Collection:
         coll = self.collection(db, name)
         if coll is None:
             coll = self.catalog.setdefault(db, {})[name] = Collection(db, name, options)
@@ -101,8 +103,10 @@ class Engine:
 
     # -- reads ---------------------------------------------------------------------------------
 
-    def read(self, txn: Transaction | None, namespace: Namespace, spec: dict[str, Any] | None) -> list[dict[str, Any]]:
-        """Matching documents in natural order: committed state, or the transaction's snapshot plus its writes."""
+    def read(
+        self, txn: Transaction | None, namespace: Namespace, spec: dict[str, Any] | None
+    ) -> list[dict[str, Any]]:
+        """Matching documents in natural order: committed state, or a snapshot plus own writes."""
         predicate = compile_filter(spec)
         coll = self.collection(*namespace)
         overlay = txn.overlay.get(namespace, {}) if txn is not None else {}
@@ -139,8 +143,15 @@ class Engine:
 
     # -- writes --------------------------------------------------------------------------------
 
-    def write(self, unit: WriteUnit, txn: Transaction | None, coll: Collection, op: str,
-              before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    def write(
+        self,
+        unit: WriteUnit,
+        txn: Transaction | None,
+        coll: Collection,
+        op: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
         """Insert (before None), update/replace, or delete (after None) one document."""
         doc = after if after is not None else before
         assert doc is not None
@@ -164,7 +175,9 @@ class Engine:
         txn.overlay_for(namespace)[idkey] = after
         txn.changes.append(change_stub(op, coll.db, coll.name, doc["_id"], after, before))
 
-    def _check_not_locked(self, namespace: Namespace, idkey: IdKey, after: dict[str, Any] | None, coll: Collection) -> None:
+    def _check_not_locked(
+        self, namespace: Namespace, idkey: IdKey, after: dict[str, Any] | None, coll: Collection
+    ) -> None:
         holder = self.doc_locks.get((namespace, idkey))
         if holder is not None:
             raise TxnLockBusy(holder)
@@ -176,30 +189,47 @@ class Engine:
                         if holder is not None:
                             raise TxnLockBusy(holder)
 
-    def _lock_for_txn(self, txn: Transaction, coll: Collection, namespace: Namespace, idkey: IdKey,
-                      inserting: bool, after: dict[str, Any] | None) -> None:
+    def _lock_for_txn(
+        self,
+        txn: Transaction,
+        coll: Collection,
+        namespace: Namespace,
+        idkey: IdKey,
+        inserting: bool,
+        after: dict[str, Any] | None,
+    ) -> None:
         holder = self.doc_locks.get((namespace, idkey))
         if holder is not None and holder is not txn:
-            raise WriteConflict()
+            raise WriteConflictError()
         head = coll.records.get(idkey)
         if head is not None and head.seq > txn.snapshot:
-            raise WriteConflict()
+            raise WriteConflictError()
         overlay = txn.overlay_for(namespace)
-        if inserting and (overlay.get(idkey) is not None or (idkey not in overlay and coll.get(idkey, txn.snapshot))):
+        if inserting and (
+            overlay.get(idkey) is not None or (idkey not in overlay and coll.get(idkey, txn.snapshot))
+        ):
             raise coll.id_duplicate_error(after["_id"] if after else None)
         if after is not None:
             self._check_unique(coll, idkey, after, overlay=overlay, txn=txn)
         self.doc_locks[(namespace, idkey)] = txn
         txn.locked.add((namespace, idkey))
 
-    def _check_unique(self, coll: Collection, idkey: IdKey, doc: dict[str, Any],
-                      overlay: dict[IdKey, dict[str, Any] | None] | None, txn: Transaction | None = None) -> None:
+    def _check_unique(
+        self,
+        coll: Collection,
+        idkey: IdKey,
+        doc: dict[str, Any],
+        overlay: dict[IdKey, dict[str, Any] | None] | None,
+        txn: Transaction | None = None,
+    ) -> None:
         namespace = (coll.db, coll.name)
         for index, other, raw in coll.unique_conflicts(idkey, doc):
             if overlay is not None and other in overlay:
                 continue  # this transaction already changed or deleted that document
-            if txn is not None and (coll.records[other].seq > txn.snapshot or (namespace, other) in self.doc_locks):
-                raise WriteConflict()
+            if txn is not None and (
+                coll.records[other].seq > txn.snapshot or (namespace, other) in self.doc_locks
+            ):
+                raise WriteConflictError()
             raise index.duplicate_error(coll.namespace, raw)
         if txn is None or overlay is None:
             return
@@ -213,12 +243,18 @@ class Engine:
                 lock = (namespace, index.spec.name, key)
                 holder = self.unique_locks.get(lock)
                 if holder is not None and holder is not txn:
-                    raise WriteConflict()
+                    raise WriteConflictError()
                 self.unique_locks[lock] = txn
                 txn.unique_locks.add(lock)
 
-    def _event(self, unit: WriteUnit, stub: dict[str, Any], invalidate: bool = False,
-               ts: Any = None, txn: Transaction | None = None) -> None:
+    def _event(
+        self,
+        unit: WriteUnit,
+        stub: dict[str, Any],
+        invalidate: bool = False,
+        ts: Any = None,
+        txn: Transaction | None = None,
+    ) -> None:
         ts = ts or self.clock.tick()
         number = self.history.next_number()
         txn_info = (txn.session.lsid, txn.number) if txn is not None else None
@@ -229,8 +265,15 @@ class Engine:
         if not unit.ops and not unit.events and unit.retry is None:
             return
         if self.journal is not None and not self.replaying:
-            self.journal.append({"seq": self.seq, "ts": self.clock.last, "ops": unit.ops,
-                                 "events": unit.events, "retry": unit.retry})
+            self.journal.append(
+                {
+                    "seq": self.seq,
+                    "ts": self.clock.last,
+                    "ops": unit.ops,
+                    "events": unit.events,
+                    "retry": unit.retry,
+                }
+            )
         for event in unit.events:
             self.history.append(event, int(event["_id"]["_data"][18:34], 16))
         unit.ops, unit.events = [], []
@@ -250,7 +293,9 @@ class Engine:
                 coll = self.ensure_collection(unit, db, name)
                 for idkey, doc in overlay.items():
                     if doc is None:
-                        unit.ops.append({"o": "del", "db": db, "coll": name, "id": idkey_id(coll, idkey, txn)})
+                        unit.ops.append(
+                            {"o": "del", "db": db, "coll": name, "id": idkey_id(coll, idkey, txn)}
+                        )
                     coll.write(idkey, doc, self.seq, keep_history=len(self.active_txns) > 1)
                     if doc is not None:
                         unit.ops.append({"o": "put", "db": db, "coll": name, "doc": doc})
@@ -304,4 +349,4 @@ def idkey_id(coll: Collection, idkey: IdKey, txn: Transaction) -> Any:
         key = change.get("documentKey")
         if key is not None and id_key(key["_id"]) == idkey:
             return key["_id"]
-    raise DuplicateKey("cannot find the _id of a deleted document")
+    raise DuplicateKeyError("cannot find the _id of a deleted document")

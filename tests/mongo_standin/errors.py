@@ -6,19 +6,19 @@ from typing import Any
 
 CODE_NAMES: dict[int, str] = {
     1: "InternalError",
-    2: "BadValue",
-    9: "FailedToParse",
+    2: "BadValueError",
+    9: "FailedToParseError",
     11: "UserNotFound",
-    14: "TypeMismatch",
+    14: "TypeMismatchError",
     20: "IllegalOperation",
     26: "NamespaceNotFound",
     27: "IndexNotFound",
-    28: "PathNotViable",
+    28: "PathNotViableError",
     40: "ConflictingUpdateOperators",
-    43: "CursorNotFound",
+    43: "CursorNotFoundError",
     48: "NamespaceExists",
     50: "MaxTimeMSExpired",
-    59: "CommandNotFound",
+    59: "CommandNotFoundError",
     66: "ImmutableField",
     67: "CannotCreateIndex",
     72: "InvalidOptions",
@@ -26,20 +26,20 @@ CODE_NAMES: dict[int, str] = {
     85: "IndexOptionsConflict",
     86: "IndexKeySpecsConflict",
     91: "ShutdownInProgress",
-    112: "WriteConflict",
-    168: "InvalidPipelineOperator",
+    112: "WriteConflictError",
+    168: "InvalidPipelineOperatorError",
     189: "PrimarySteppedDown",
     225: "TransactionTooOld",
     238: "NotImplemented",
-    251: "NoSuchTransaction",
+    251: "NoSuchTransactionError",
     256: "TransactionCommitted",
-    260: "InvalidResumeToken",
+    260: "InvalidResumeTokenError",
     262: "ExceededTimeLimit",
     263: "OperationNotSupportedInTransaction",
     280: "ChangeStreamFatalError",
-    286: "ChangeStreamHistoryLost",
+    286: "ChangeStreamHistoryLostError",
     10107: "NotWritablePrimary",
-    11000: "DuplicateKey",
+    11000: "DuplicateKeyError",
     11600: "InterruptedAtShutdown",
     11602: "InterruptedDueToReplStateChange",
     13435: "NotPrimaryNoSecondaryOk",
@@ -76,7 +76,12 @@ class CommandError(Exception):
         return CODE_NAMES.get(self.code, f"Location{self.code}")
 
     def to_reply(self) -> dict[str, Any]:
-        reply: dict[str, Any] = {"ok": 0.0, "errmsg": self.errmsg, "code": self.code, "codeName": self.code_name}
+        reply: dict[str, Any] = {
+            "ok": 0.0,
+            "errmsg": self.errmsg,
+            "code": self.code,
+            "codeName": self.code_name,
+        }
         reply.update(self.extra)
         if self.labels:
             reply["errorLabels"] = list(self.labels)
@@ -88,23 +93,23 @@ class CommandError(Exception):
         return entry
 
 
-class BadValue(CommandError):
+class BadValueError(CommandError):
     code = 2
 
 
-class FailedToParse(CommandError):
+class FailedToParseError(CommandError):
     code = 9
 
 
-class TypeMismatch(CommandError):
+class TypeMismatchError(CommandError):
     code = 14
 
 
-class UnknownField(CommandError):
+class UnknownFieldError(CommandError):
     code = 40415
 
 
-class NotImplementedByStandin(CommandError):
+class NotImplementedByStandinError(CommandError):
     """A real MongoDB feature the stand-in refuses rather than silently mis-implementing."""
 
     code = 238
@@ -113,35 +118,37 @@ class NotImplementedByStandin(CommandError):
         super().__init__(f"{what} is not supported by the MongoDB stand-in (tests/mongo_standin)")
 
 
-class CommandNotFound(CommandError):
+class CommandNotFoundError(CommandError):
     code = 59
 
 
-class DuplicateKey(CommandError):
+class DuplicateKeyError(CommandError):
     code = 11000
 
 
-class WriteConflict(CommandError):
+class WriteConflictError(CommandError):
     code = 112
 
-    def __init__(self, errmsg: str = "Write conflict during plan execution and yielding is disabled.") -> None:
+    def __init__(
+        self, errmsg: str = "Write conflict during plan execution and yielding is disabled."
+    ) -> None:
         super().__init__(errmsg, labels=("TransientTransactionError",))
 
 
-class NoSuchTransaction(CommandError):
+class NoSuchTransactionError(CommandError):
     code = 251
 
     def __init__(self, errmsg: str) -> None:
         super().__init__(errmsg, labels=("TransientTransactionError",))
 
 
-class CursorNotFound(CommandError):
+class CursorNotFoundError(CommandError):
     code = 43
 
 
-class ChangeStreamHistoryLost(CommandError):
+class ChangeStreamHistoryLostError(CommandError):
     code = 286
 
 
-class InvalidResumeToken(CommandError):
+class InvalidResumeTokenError(CommandError):
     code = 260

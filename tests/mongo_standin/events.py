@@ -9,8 +9,9 @@ import bson
 from tests.mongo_standin.wire import CODEC
 
 
-def change_stub(op: str, db: str, coll: str, id_value: Any, after: dict[str, Any] | None,
-                before: dict[str, Any] | None) -> dict[str, Any]:
+def change_stub(
+    op: str, db: str, coll: str, id_value: Any, after: dict[str, Any] | None, before: dict[str, Any] | None
+) -> dict[str, Any]:
     """What a write records; turned into an event with cluster time and token at commit."""
     stub: dict[str, Any] = {"operationType": op, "ns": {"db": db, "coll": coll}}
     if id_value is not None:
@@ -37,7 +38,9 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _diff(before: dict[str, Any], after: dict[str, Any], prefix: str, updated: dict[str, Any], removed: list[str]) -> None:
+def _diff(
+    before: dict[str, Any], after: dict[str, Any], prefix: str, updated: dict[str, Any], removed: list[str]
+) -> None:
     for key, value in after.items():
         path = prefix + key
         if key not in before:
@@ -51,9 +54,15 @@ def _diff(before: dict[str, Any], after: dict[str, Any], prefix: str, updated: d
             removed.append(prefix + key)
 
 
-def finish_event(stub: dict[str, Any], token: dict[str, str], ts: Any, wall: Any,
-                 txn: tuple[dict[str, Any], int] | None) -> dict[str, Any]:
-    event: dict[str, Any] = {"_id": token, "operationType": stub["operationType"], "clusterTime": ts, "wallTime": wall}
+def finish_event(
+    stub: dict[str, Any], token: dict[str, str], ts: Any, wall: Any, txn: tuple[dict[str, Any], int] | None
+) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "_id": token,
+        "operationType": stub["operationType"],
+        "clusterTime": ts,
+        "wallTime": wall,
+    }
     for field in ("fullDocument", "ns", "documentKey", "updateDescription"):
         if field in stub:
             event[field] = stub[field]

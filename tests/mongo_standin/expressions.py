@@ -1,4 +1,4 @@
-"""Stand-in aggregation: expression evaluation ($field paths, literals, a small operator set) and accumulators."""
+"""Stand-in aggregation: expressions ($field paths, literals, a small operator set) and accumulators."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tests.mongo_standin.paths import MISSING, split
 from tests.mongo_standin.update import DECIMAL_CONTEXT
 
 
-class InvalidPipelineOperator(CommandError):
+class InvalidPipelineOperatorError(CommandError):
     code = 168
 
 
@@ -35,7 +35,7 @@ def evaluate(expr: Any, doc: dict[str, Any]) -> Any:
         if expr in ("$$ROOT", "$$CURRENT"):
             return doc
         if expr.startswith("$$"):
-            raise InvalidPipelineOperator(f"variable {expr} is not supported by the MongoDB stand-in")
+            raise InvalidPipelineOperatorError(f"variable {expr} is not supported by the MongoDB stand-in")
         return field_value(doc, split(expr[1:]))
     if isinstance(expr, list):
         return [_present(evaluate(e, doc)) for e in expr]
@@ -59,7 +59,9 @@ def add_numbers(left: Any, right: Any) -> Any:
     if isinstance(left, Decimal128) or isinstance(right, Decimal128):
         a = left.to_decimal() if isinstance(left, Decimal128) else left
         b = right.to_decimal() if isinstance(right, Decimal128) else right
-        return Decimal128(DECIMAL_CONTEXT.copy().add(DECIMAL_CONTEXT.create_decimal(a), DECIMAL_CONTEXT.create_decimal(b)))
+        return Decimal128(
+            DECIMAL_CONTEXT.copy().add(DECIMAL_CONTEXT.create_decimal(a), DECIMAL_CONTEXT.create_decimal(b))
+        )
     total = left + right
     if isinstance(left, float) or isinstance(right, float):
         return float(total)
@@ -89,8 +91,15 @@ def _operator(op: str, arg: Any, doc: dict[str, Any]) -> Any:
     if op in ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$cmp"):
         a, b = _args(arg, doc)
         ka, kb = sort_key(a), sort_key(b)
-        return {"$eq": ka == kb, "$ne": ka != kb, "$gt": ka > kb, "$gte": ka >= kb, "$lt": ka < kb,
-                "$lte": ka <= kb, "$cmp": (ka > kb) - (ka < kb)}[op]
+        return {
+            "$eq": ka == kb,
+            "$ne": ka != kb,
+            "$gt": ka > kb,
+            "$gte": ka >= kb,
+            "$lt": ka < kb,
+            "$lte": ka <= kb,
+            "$cmp": (ka > kb) - (ka < kb),
+        }[op]
     if op == "$and":
         return all(_truthy(v) for v in _args(arg, doc))
     if op == "$or":
@@ -119,7 +128,9 @@ def _operator(op: str, arg: Any, doc: dict[str, Any]) -> Any:
     if op == "$in":
         value, array = _args(arg, doc)
         return any(values_equal(value, item) for item in array)
-    raise InvalidPipelineOperator(f"Unrecognized expression '{op}' (not implemented by the MongoDB stand-in)")
+    raise InvalidPipelineOperatorError(
+        f"Unrecognized expression '{op}' (not implemented by the MongoDB stand-in)"
+    )
 
 
 def _truthy(value: Any) -> bool:
@@ -169,4 +180,4 @@ def accumulate(op: str, values: list[Any]) -> Any:
             if not any(values_equal(value, o) for o in out):
                 out.append(value)
         return out
-    raise InvalidPipelineOperator(f"unknown group operator '{op}'", code=15952)
+    raise InvalidPipelineOperatorError(f"unknown group operator '{op}'", code=15952)

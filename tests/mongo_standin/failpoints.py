@@ -5,12 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.mongo_standin.errors import BadValue, NotImplementedByStandin
+from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
 
-DATA_FIELDS = frozenset({
-    "failCommands", "errorCode", "errorLabels", "closeConnection", "blockConnection", "blockTimeMS",
-    "writeConcernError", "appName", "failInternalCommands",
-})
+DATA_FIELDS = frozenset(
+    {
+        "failCommands",
+        "errorCode",
+        "errorLabels",
+        "closeConnection",
+        "blockConnection",
+        "blockTimeMS",
+        "writeConcernError",
+        "appName",
+        "failInternalCommands",
+    }
+)
 
 
 @dataclass
@@ -53,7 +62,7 @@ class FailCommandPoint:
         data = dict(data or {})
         unknown = set(data) - DATA_FIELDS
         if unknown:
-            raise NotImplementedByStandin(f"failCommand data field(s) {sorted(unknown)}")
+            raise NotImplementedByStandinError(f"failCommand data field(s) {sorted(unknown)}")
         if mode == "off":
             self.mode, self.data = "off", {}
             return
@@ -64,11 +73,11 @@ class FailCommandPoint:
         elif isinstance(mode, dict) and set(mode) == {"skip"}:
             self.mode, self.skip = "skip", int(mode["skip"])
         elif isinstance(mode, dict) and "activationProbability" in mode:
-            raise NotImplementedByStandin("failpoint mode activationProbability")
+            raise NotImplementedByStandinError("failpoint mode activationProbability")
         else:
-            raise BadValue(f"invalid failpoint mode: {mode!r}")
+            raise BadValueError(f"invalid failpoint mode: {mode!r}")
         if not isinstance(data.get("failCommands"), list):
-            raise BadValue("failCommand fail point needs data.failCommands, a list of command names")
+            raise BadValueError("failCommand fail point needs data.failCommands, a list of command names")
         self.data = data
 
     def check(self, command: str, app_name: str | None) -> FailAction | None:

@@ -9,7 +9,11 @@ from typing import Any
 
 from bson import Timestamp
 
-from tests.mongo_standin.errors import ChangeStreamHistoryLost, InvalidResumeToken
+from tests.mongo_standin.errors import ChangeStreamHistoryLostError, InvalidResumeTokenError
+
+HISTORY_LOST_MESSAGE = (
+    "Resume of change stream was not possible, as the resume point may no longer be in the oplog."
+)
 
 
 class ClusterClock:
@@ -39,15 +43,15 @@ def make_token(ts: Timestamp, number: int, invalidate: bool = False) -> dict[str
 def parse_token(token: Any) -> tuple[Timestamp, int, bool]:
     data = token.get("_data") if isinstance(token, dict) else None
     if not isinstance(data, str) or len(data) != 35 or not data.startswith("82"):
-        raise InvalidResumeToken(f"malformed resume token: {token!r}")
+        raise InvalidResumeTokenError(f"malformed resume token: {token!r}")
     try:
         return Timestamp(int(data[2:10], 16), int(data[10:18], 16)), int(data[18:34], 16), data[34] == "1"
     except ValueError as exc:
-        raise InvalidResumeToken(f"malformed resume token: {token!r}") from exc
+        raise InvalidResumeTokenError(f"malformed resume token: {token!r}") from exc
 
 
 def wall_time() -> datetime.datetime:
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
@@ -78,11 +82,9 @@ class ChangeHistory:
     def check_position(self, after: int) -> None:
         """A stream may continue after event `after` only if event after+1 was not discarded."""
         if after > self.last_number:
-            raise InvalidResumeToken("resume token is from the future of this server's history")
+            raise InvalidResumeTokenError("resume token is from the future of this server's history")
         if self.dropped_any and after + 1 < self.first_number:
-            raise ChangeStreamHistoryLost(
-                "Resume of change stream was not possible, as the resume point may no longer be in the oplog."
-            )
+            raise ChangeStreamHistoryLostError(HISTORY_LOST_MESSAGE)
 
     def position_at_time(self, ts: Timestamp) -> int:
         """The position just before the first event at or after cluster time `ts`."""
@@ -90,9 +92,7 @@ class ChangeHistory:
         if self.events:
             first_ts = self.events[0]["clusterTime"]
             if self.dropped_any and (first_ts.time, first_ts.inc) > wanted:
-                raise ChangeStreamHistoryLost(
-                    "Resume of change stream was not possible, as the resume point may no longer be in the oplog."
-                )
+                raise ChangeStreamHistoryLostError(HISTORY_LOST_MESSAGE)
         for event in self.events:
             event_ts = event["clusterTime"]
             if (event_ts.time, event_ts.inc) >= wanted:

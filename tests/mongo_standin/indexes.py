@@ -6,13 +6,15 @@ import itertools
 from typing import Any
 
 from tests.mongo_standin.bsonvalues import sort_key
-from tests.mongo_standin.errors import BadValue, CommandError, NotImplementedByStandin
+from tests.mongo_standin.errors import BadValueError, CommandError, NotImplementedByStandinError
 from tests.mongo_standin.paths import MISSING, resolve, split
 from tests.mongo_standin.query import Predicate, compile_filter
 
 IdKey = Any
 KeyTuple = tuple[Any, ...]
-SPEC_OPTIONS = frozenset({"key", "name", "unique", "sparse", "partialFilterExpression", "background", "v", "ns"})
+SPEC_OPTIONS = frozenset(
+    {"key", "name", "unique", "sparse", "partialFilterExpression", "background", "v", "ns"}
+)
 
 
 class IndexSpec:
@@ -21,22 +23,24 @@ class IndexSpec:
     def __init__(self, raw: dict[str, Any]) -> None:
         unknown = set(raw) - SPEC_OPTIONS
         if unknown:
-            raise NotImplementedByStandin(f"index option(s) {sorted(unknown)}")
+            raise NotImplementedByStandinError(f"index option(s) {sorted(unknown)}")
         key = raw.get("key")
         if not isinstance(key, dict) or not key:
-            raise BadValue("index key pattern must be a non-empty object", code=67)
+            raise BadValueError("index key pattern must be a non-empty object", code=67)
         for field, direction in key.items():
             if isinstance(direction, str):
-                raise NotImplementedByStandin(f"index type {direction!r} on {field!r}")
+                raise NotImplementedByStandinError(f"index type {direction!r} on {field!r}")
             if isinstance(direction, bool) or direction not in (1, -1):
-                raise BadValue(f"Values in the index key pattern can only be 1 or -1, got {direction!r}", code=67)
+                raise BadValueError(
+                    f"Values in the index key pattern can only be 1 or -1, got {direction!r}", code=67
+                )
         self.key: dict[str, Any] = {f: int(d) for f, d in key.items()}
         self.name: str = raw.get("name") or "_".join(f"{f}_{d}" for f, d in self.key.items())
         self.unique = bool(raw.get("unique", False))
         self.sparse = bool(raw.get("sparse", False))
         self.partial: dict[str, Any] | None = raw.get("partialFilterExpression")
         if self.partial is not None and not isinstance(self.partial, dict):
-            raise BadValue("partialFilterExpression must be an object", code=67)
+            raise BadValueError("partialFilterExpression must be an object", code=67)
         self.partial_pred: Predicate | None = compile_filter(self.partial) if self.partial else None
         self.fields = list(self.key)
         self.paths = [split(f) for f in self.fields]
@@ -128,7 +132,9 @@ class Index:
         return found
 
     def duplicate_error(self, namespace: str, raw: tuple[Any, ...]) -> CommandError:
-        return duplicate_key_error(namespace, self.spec.name, dict(self.spec.key), dict(zip(self.spec.fields, raw)))
+        return duplicate_key_error(
+            namespace, self.spec.name, dict(self.spec.key), dict(zip(self.spec.fields, raw, strict=True))
+        )
 
 
 def duplicate_key_error(

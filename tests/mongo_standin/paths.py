@@ -62,7 +62,7 @@ def get_plain(value: Any, parts: list[str]) -> Any:
     return value
 
 
-class PathNotViable(CommandError):
+class PathNotViableError(CommandError):
     code = 28
 
 
@@ -87,13 +87,15 @@ def _container_for(doc: dict[str, Any], parts: list[str], create: bool) -> Any:
         else:
             if not create:
                 return MISSING
-            raise PathNotViable(
+            raise PathNotViableError(
                 f"Cannot create field '{part}' in element {{{parts[depth - 1] if depth else ''}: {node!r}}}"
             )
         if not isinstance(child, (dict, list)):
             if not create:
                 return MISSING
-            raise PathNotViable(f"Cannot create field '{parts[depth + 1]}' in element {{{part}: {child!r}}}")
+            raise PathNotViableError(
+                f"Cannot create field '{parts[depth + 1]}' in element {{{part}: {child!r}}}"
+            )
         node = child
     return node
 
@@ -109,7 +111,7 @@ def set_path(doc: dict[str, Any], parts: list[str], value: Any) -> None:
             node.extend([None] * (position + 1 - len(node)))
         node[position] = value
     else:
-        raise PathNotViable(f"Cannot create field '{last}' in an array")
+        raise PathNotViableError(f"Cannot create field '{last}' in an array")
 
 
 def unset_path(doc: dict[str, Any], parts: list[str]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.mongo_standin.errors import BadValue, NotImplementedByStandin
+from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
 
 Projector = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -17,15 +17,17 @@ def compile_projection(spec: dict[str, Any] | None) -> Projector:
     included: dict[str, Any] = {}
     excluded: dict[str, Any] = {}
     for path, flag in spec.items():
-        if isinstance(flag, dict) or isinstance(flag, str) or path.endswith(".$") or path.startswith("$"):
-            raise NotImplementedByStandin(f"projection {path!r}: {flag!r} (only field inclusion/exclusion)")
+        if isinstance(flag, (dict, str)) or path.endswith(".$") or path.startswith("$"):
+            raise NotImplementedByStandinError(
+                f"projection {path!r}: {flag!r} (only field inclusion/exclusion)"
+            )
         if path == "_id":
             include_id = bool(flag)
             continue
         _tree_add(included if flag else excluded, path.split("."))
     if included and excluded:
         path = next(iter(excluded))
-        raise BadValue(f"Cannot do exclusion on field {path} in inclusion projection", code=31254)
+        raise BadValueError(f"Cannot do exclusion on field {path} in inclusion projection", code=31254)
     if included:
         return lambda doc: _include(doc, included, include_id)
     return lambda doc: _exclude(doc, excluded, include_id)

@@ -13,7 +13,9 @@ from pymongo.database import Database
 
 from tests.mongo_standin.process import StandinProcess
 
-EXTERNAL_SKIP_REASON = "needs a stand-in process it can kill and restart; not possible against an external MONGO_URL"
+EXTERNAL_SKIP_REASON = (
+    "needs a stand-in process it can kill and restart; not possible against an external MONGO_URL"
+)
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +43,7 @@ def mongo_client(mongo_url: str) -> Iterator[pymongo.MongoClient[dict[str, Any]]
         client.close()
 
 
-@pytest.fixture()
+@pytest.fixture
 def mongo_db(mongo_client: pymongo.MongoClient[dict[str, Any]]) -> Iterator[Database[dict[str, Any]]]:
     """A database private to one test, dropped afterwards."""
     name = f"t_{uuid.uuid4().hex}"
@@ -51,7 +53,7 @@ def mongo_db(mongo_client: pymongo.MongoClient[dict[str, Any]]) -> Iterator[Data
         mongo_client.drop_database(name)
 
 
-@pytest.fixture()
+@pytest.fixture
 def standin_factory() -> Iterator[Callable[..., StandinProcess]]:
     """Start stand-ins a test may kill and restart; all of them are stopped at teardown."""
     if os.environ.get("MONGO_URL"):

@@ -16,24 +16,38 @@ from tests.mongo_standin.bsonvalues import (
     sort_key,
     to_decimal,
 )
-from tests.mongo_standin.errors import BadValue, NotImplementedByStandin
+from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
 from tests.mongo_standin.paths import MISSING, resolve, split
 
 Predicate = Callable[[dict[str, Any]], bool]
 ValuesPredicate = Callable[[list[Any]], bool]
 
 # Real MongoDB operators the stand-in refuses (instead of calling them unknown).
-UNSUPPORTED_OPERATORS = frozenset({
-    "$expr", "$where", "$text", "$jsonSchema", "$geoWithin", "$geoIntersects", "$near", "$nearSphere",
-    "$bitsAllSet", "$bitsAllClear", "$bitsAnySet", "$bitsAnyClear", "$sampleRate", "$within",
-})
+UNSUPPORTED_OPERATORS = frozenset(
+    {
+        "$expr",
+        "$where",
+        "$text",
+        "$jsonSchema",
+        "$geoWithin",
+        "$geoIntersects",
+        "$near",
+        "$nearSphere",
+        "$bitsAllSet",
+        "$bitsAllClear",
+        "$bitsAnySet",
+        "$bitsAnyClear",
+        "$sampleRate",
+        "$within",
+    }
+)
 
 
 def compile_filter(spec: dict[str, Any] | None) -> Predicate:
     if not spec:
         return lambda doc: True
     if not isinstance(spec, dict):
-        raise BadValue("filter must be an object", code=14)
+        raise BadValueError("filter must be an object", code=14)
     predicates: list[Predicate] = []
     for key, cond in spec.items():
         if key.startswith("$"):
@@ -50,7 +64,7 @@ def _compile_logical(key: str, cond: Any) -> Predicate:
         return lambda doc: True
     if key in ("$and", "$or", "$nor"):
         if not isinstance(cond, list) or not cond:
-            raise BadValue(f"{key} must be a nonempty array")
+            raise BadValueError(f"{key} must be a nonempty array")
         subs = [compile_filter(c) if isinstance(c, dict) else _not_object(key) for c in cond]
         if key == "$and":
             return lambda doc: all(p(doc) for p in subs)
@@ -58,12 +72,12 @@ def _compile_logical(key: str, cond: Any) -> Predicate:
             return lambda doc: any(p(doc) for p in subs)
         return lambda doc: not any(p(doc) for p in subs)
     if key in UNSUPPORTED_OPERATORS:
-        raise NotImplementedByStandin(f"query operator {key}")
-    raise BadValue(f"unknown top level operator: {key}")
+        raise NotImplementedByStandinError(f"query operator {key}")
+    raise BadValueError(f"unknown top level operator: {key}")
 
 
 def _not_object(key: str) -> Predicate:
-    raise BadValue(f"$or/$and/$nor entries need to be full objects ({key})")
+    raise BadValueError(f"$or/$and/$nor entries need to be full objects ({key})")
 
 
 def is_operator_doc(cond: Any) -> bool:
@@ -113,23 +127,21 @@ def _compare(target: Any, op: Callable[[Any, Any], bool], inclusive: bool) -> Va
     if target is None:
         return _eq(None) if inclusive else (lambda values: False)
     if isinstance(target, (Regex, re.Pattern)):
-        raise BadValue("Can't have RegEx as arg to comparison operator")
+        raise BadValueError("Can't have RegEx as arg to comparison operator")
     key = sort_key(target)
     rank = canonical_rank(target)
-    return lambda values: any(
-        canonical_rank(c) == rank and op(sort_key(c), key) for c in _candidates(values)
-    )
+    return lambda values: any(canonical_rank(c) == rank and op(sort_key(c), key) for c in _candidates(values))
 
 
 def _in(targets: Any, op_name: str) -> ValuesPredicate:
     if not isinstance(targets, list):
-        raise BadValue(f"{op_name} needs an array")
+        raise BadValueError(f"{op_name} needs an array")
     preds: list[ValuesPredicate] = []
     for target in targets:
         if isinstance(target, (Regex, re.Pattern)):
             preds.append(_regex_match(_to_regex(target)))
         elif is_operator_doc(target):
-            raise BadValue(f"cannot nest $ under {op_name}")
+            raise BadValueError(f"cannot nest $ under {op_name}")
         else:
             preds.append(_eq(target))
     return lambda values: any(p(values) for p in preds)
@@ -144,7 +156,7 @@ def _to_regex(value: Any, options: str = "") -> re.Pattern[str]:
             return re.compile(compiled.pattern, compiled.flags | _regex_flags(options))
         return compiled
     if not isinstance(value, str):
-        raise BadValue("$regex has to be a string")
+        raise BadValueError("$regex has to be a string")
     return re.compile(value, _regex_flags(options))
 
 
@@ -152,7 +164,7 @@ def _regex_flags(options: str) -> int:
     flags = 0
     for letter in options:
         if letter not in "imxs":
-            raise BadValue(f"invalid flag in regex options: {letter}", code=51108)
+            raise BadValueError(f"invalid flag in regex options: {letter}", code=51108)
         flags |= {"i": re.I, "m": re.M, "x": re.X, "s": re.S}[letter]
     return flags
 
@@ -168,7 +180,7 @@ def _type_match(arg: Any) -> ValuesPredicate:
             wanted |= {1, 16, 18, 19}
         elif isinstance(item, str):
             if item not in TYPE_ALIASES:
-                raise BadValue(f"Unknown type name alias: {item}")
+                raise BadValueError(f"Unknown type name alias: {item}")
             wanted.add(TYPE_ALIASES[item])
         elif isinstance(item, (int, float)):
             wanted.add(int(item))
@@ -190,7 +202,7 @@ def _type_match(arg: Any) -> ValuesPredicate:
 
 def _elem_match(arg: Any) -> ValuesPredicate:
     if not isinstance(arg, dict):
-        raise BadValue("$elemMatch needs an Object")
+        raise BadValueError("$elemMatch needs an Object")
     value_ops = is_operator_doc(arg) and all(k not in ("$and", "$or", "$nor", "$where", "$expr") for k in arg)
     if value_ops:
         inner = compile_value_condition(arg)
@@ -203,10 +215,10 @@ def _elem_match(arg: Any) -> ValuesPredicate:
 
 def _mod(arg: Any) -> ValuesPredicate:
     if not isinstance(arg, list) or len(arg) != 2 or not all(isinstance(a, NUMBER_TYPES) for a in arg):
-        raise BadValue("malformed mod, needs to be an array of two numbers")
+        raise BadValueError("malformed mod, needs to be an array of two numbers")
     divisor, remainder = int(to_decimal(arg[0])), int(to_decimal(arg[1]))
     if divisor == 0:
-        raise BadValue("divisor cannot be 0")
+        raise BadValueError("divisor cannot be 0")
     return lambda values: any(
         isinstance(c, NUMBER_TYPES) and not isinstance(c, bool) and int(to_decimal(c)) % divisor == remainder
         for c in _candidates(values)
@@ -221,8 +233,10 @@ def _compile_operator(op: str, arg: Any, whole: dict[str, Any]) -> ValuesPredica
         return lambda values: not inner(values)
     if op in ("$gt", "$gte", "$lt", "$lte"):
         comparators: dict[str, Callable[[Any, Any], bool]] = {
-            "$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b,
-            "$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
+            "$gt": lambda a, b: a > b,
+            "$gte": lambda a, b: a >= b,
+            "$lt": lambda a, b: a < b,
+            "$lte": lambda a, b: a <= b,
         }
         return _compare(arg, comparators[op], inclusive=op in ("$gte", "$lte"))
     if op == "$in":
@@ -235,14 +249,14 @@ def _compile_operator(op: str, arg: Any, whole: dict[str, Any]) -> ValuesPredica
         return lambda values: any(v is not MISSING for v in values) == wanted
     if op == "$not":
         if not (is_operator_doc(arg) or isinstance(arg, (Regex, re.Pattern))):
-            raise BadValue("$not needs a regex or a document")
+            raise BadValueError("$not needs a regex or a document")
         inner = compile_value_condition(arg)
         return lambda values: not inner(values)
     if op == "$regex":
         return _regex_match(_to_regex(arg, whole.get("$options", "")))
     if op == "$size":
         if not isinstance(arg, (int, float)) or isinstance(arg, bool) or arg < 0 or int(arg) != arg:
-            raise BadValue("$size needs a non-negative whole number")
+            raise BadValueError("$size needs a non-negative whole number")
         size = int(arg)
         return lambda values: any(isinstance(v, list) and len(v) == size for v in values)
     if op == "$type":
@@ -251,18 +265,18 @@ def _compile_operator(op: str, arg: Any, whole: dict[str, Any]) -> ValuesPredica
         return _elem_match(arg)
     if op == "$all":
         if not isinstance(arg, list):
-            raise BadValue("$all needs an array")
+            raise BadValueError("$all needs an array")
         subs = [_elem_match(a["$elemMatch"]) if is_operator_doc(a) else _eq(a) for a in arg]
         return lambda values: bool(subs) and all(s(values) for s in subs)
     if op == "$mod":
         return _mod(arg)
     if op in UNSUPPORTED_OPERATORS:
-        raise NotImplementedByStandin(f"query operator {op}")
-    raise BadValue(f"unknown operator: {op}")
+        raise NotImplementedByStandinError(f"query operator {op}")
+    raise BadValueError(f"unknown operator: {op}")
 
 
 def equality_value(cond: Any) -> Any:
-    """The value an index can look up for this condition, or MISSING when the condition is not a plain equality."""
+    """The value an index can look up for this condition; MISSING unless it is a plain equality."""
     if is_operator_doc(cond):
         if len(cond) == 1 and "$eq" in cond:
             cond = cond["$eq"]

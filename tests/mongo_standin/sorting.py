@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.mongo_standin.bsonvalues import sort_key
-from tests.mongo_standin.errors import BadValue, NotImplementedByStandin
+from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
 from tests.mongo_standin.paths import MISSING, resolve, split
 
 NULL_KEY = sort_key(None)
@@ -13,16 +13,18 @@ NULL_KEY = sort_key(None)
 
 def validate_sort(spec: Any) -> list[tuple[list[str], int]]:
     if not isinstance(spec, dict):
-        raise BadValue("sort must be an object", code=14)
+        raise BadValueError("sort must be an object", code=14)
     fields = []
     for field, direction in spec.items():
         if isinstance(direction, dict):
-            raise NotImplementedByStandin(f"sort by {direction!r}")
+            raise NotImplementedByStandinError(f"sort by {direction!r}")
         if field == "$natural":
-            raise NotImplementedByStandin("$natural sort")
+            raise NotImplementedByStandinError("$natural sort")
         if isinstance(direction, bool) or direction not in (1, -1):
-            raise BadValue(f"$sort key ordering must be 1 (for ascending) or -1 (for descending), got {direction!r}",
-                           code=15975)
+            raise BadValueError(
+                f"$sort key ordering must be 1 (for ascending) or -1 (for descending), got {direction!r}",
+                code=15975,
+            )
         fields.append((split(field), int(direction)))
     return fields
 

@@ -9,7 +9,7 @@ from typing import Any
 from bson import ObjectId
 
 from tests.mongo_standin.bsonvalues import sort_key
-from tests.mongo_standin.errors import BadValue, CommandError
+from tests.mongo_standin.errors import BadValueError, CommandError
 from tests.mongo_standin.indexes import Index, IndexSpec, duplicate_key_error
 from tests.mongo_standin.paths import MISSING
 from tests.mongo_standin.query import equality_value, is_operator_doc
@@ -25,7 +25,7 @@ def id_key(value: Any) -> IdKey:
 class Version:
     """One committed state of a document; `doc` None is a deletion kept for older snapshots."""
 
-    __slots__ = ("seq", "doc", "prev")
+    __slots__ = ("doc", "prev", "seq")
 
     def __init__(self, seq: int, doc: dict[str, Any] | None, prev: Version | None) -> None:
         self.seq = seq
@@ -57,7 +57,9 @@ class Collection:
                 version = version.prev
         return version.doc if version is not None else None
 
-    def scan(self, snapshot: int | None = None, keys: Iterable[IdKey] | None = None) -> Iterator[tuple[IdKey, dict[str, Any]]]:
+    def scan(
+        self, snapshot: int | None = None, keys: Iterable[IdKey] | None = None
+    ) -> Iterator[tuple[IdKey, dict[str, Any]]]:
         if keys is None:
             keys = list(self.records)
         for idkey in keys:
@@ -89,7 +91,9 @@ class Collection:
                 return list(keys), index.spec.name
         return None, None
 
-    def unique_conflicts(self, idkey: IdKey, doc: dict[str, Any]) -> list[tuple[Index, IdKey, tuple[Any, ...]]]:
+    def unique_conflicts(
+        self, idkey: IdKey, doc: dict[str, Any]
+    ) -> list[tuple[Index, IdKey, tuple[Any, ...]]]:
         found = []
         for index in self.indexes.values():
             if index.spec.unique:
@@ -130,7 +134,7 @@ class Collection:
                     del self.records[idkey]
                 self.versioned.discard(idkey)
                 continue
-            node = version
+            node: Version | None = version
             while node is not None and node.seq > oldest_snapshot:
                 node = node.prev
             if node is not None:
@@ -165,13 +169,13 @@ VALID_NAME = re.compile(r"^[^$\x00]+$")
 
 def check_collection_name(name: Any) -> str:
     if not isinstance(name, str) or not name or not VALID_NAME.match(name) or name.startswith("."):
-        raise BadValue(f"Invalid collection name: {name!r}", code=73)
+        raise BadValueError(f"Invalid collection name: {name!r}", code=73)
     return name
 
 
 def check_db_name(name: Any) -> str:
     if not isinstance(name, str) or not name or any(c in name for c in '/\\. "$\x00'):
-        raise BadValue(f"Invalid database name: {name!r}", code=73)
+        raise BadValueError(f"Invalid database name: {name!r}", code=73)
     return name
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from bson import Binary
 
-from tests.mongo_standin.errors import CommandError, NoSuchTransaction
+from tests.mongo_standin.errors import CommandError, NoSuchTransactionError
 
 TRANSACTION_LIFETIME_SECONDS = 60.0
 IdKey = Any
@@ -74,5 +74,7 @@ class SessionRegistry:
             return None
 
 
-def no_such_transaction(session: Session, number: int) -> NoSuchTransaction:
-    return NoSuchTransaction(f"Transaction with {{ txnNumber: {number} }} has been aborted or does not exist")
+def no_such_transaction(session: Session, number: int) -> NoSuchTransactionError:
+    return NoSuchTransactionError(
+        f"Transaction with {{ txnNumber: {number} }} has been aborted or does not exist"
+    )

@@ -11,57 +11,88 @@ from bson import Decimal128, Int64, Timestamp
 from bson.decimal128 import create_decimal128_context
 
 from tests.mongo_standin.bsonvalues import NUMBER_TYPES, sort_key, type_name, values_equal
-from tests.mongo_standin.errors import BadValue, CommandError, FailedToParse, NotImplementedByStandin, TypeMismatch
+from tests.mongo_standin.errors import (
+    BadValueError,
+    CommandError,
+    FailedToParseError,
+    NotImplementedByStandinError,
+    TypeMismatchError,
+)
 from tests.mongo_standin.paths import MISSING, get_plain, set_path, split, unset_path
 from tests.mongo_standin.query import compile_filter, compile_value_condition, is_operator_doc
 
-UPDATE_OPERATORS = frozenset({
-    "$set", "$unset", "$inc", "$mul", "$min", "$max", "$setOnInsert", "$push", "$addToSet", "$pull",
-    "$pullAll", "$pop", "$rename", "$currentDate",
-})
+UPDATE_OPERATORS = frozenset(
+    {
+        "$set",
+        "$unset",
+        "$inc",
+        "$mul",
+        "$min",
+        "$max",
+        "$setOnInsert",
+        "$push",
+        "$addToSet",
+        "$pull",
+        "$pullAll",
+        "$pop",
+        "$rename",
+        "$currentDate",
+    }
+)
 UNSUPPORTED_UPDATE_OPERATORS = frozenset({"$bit"})
 DECIMAL_CONTEXT = create_decimal128_context()
 
 
 def is_replacement(update: Any) -> bool:
     if isinstance(update, list):
-        raise NotImplementedByStandin("pipeline-style updates (an array of stages)")
+        raise NotImplementedByStandinError("pipeline-style updates (an array of stages)")
     if not isinstance(update, dict):
-        raise FailedToParse("Update argument must be either an object or an array", code=14)
+        raise FailedToParseError("Update argument must be either an object or an array", code=14)
     return not update or not next(iter(update)).startswith("$")
 
 
 def validate_replacement(update: dict[str, Any]) -> None:
     for key in update:
         if key.startswith("$"):
-            raise BadValue(f"The dollar ($) prefixed field '{key}' in '{key}' is not allowed in the context of an "
-                           "update's replacement document.", code=52)
+            raise BadValueError(
+                f"The dollar ($) prefixed field '{key}' in '{key}' is not allowed in the context of an "
+                "update's replacement document.",
+                code=52,
+            )
 
 
 def apply_replacement(old: dict[str, Any], replacement: dict[str, Any]) -> dict[str, Any]:
     validate_replacement(replacement)
     if "_id" in replacement and not values_equal(replacement["_id"], old["_id"]):
-        raise CommandError("After applying the update, the (immutable) field '_id' was found to have been altered "
-                           f"to _id: {replacement['_id']!r}", code=66)
+        raise CommandError(
+            "After applying the update, the (immutable) field '_id' was found to have been altered "
+            f"to _id: {replacement['_id']!r}",
+            code=66,
+        )
     new = {"_id": old["_id"]}
     new.update((k, v) for k, v in replacement.items() if k != "_id")
     return new
 
 
-def apply_update(doc: dict[str, Any], update: dict[str, Any], inserting: bool, now: datetime.datetime,
-                 ts: Timestamp) -> dict[str, Any]:
+def apply_update(
+    doc: dict[str, Any], update: dict[str, Any], inserting: bool, now: datetime.datetime, ts: Timestamp
+) -> dict[str, Any]:
     """A new document; the stored one is never touched."""
     new = copy.deepcopy(doc)
     seen: list[str] = []
     for op, fields in update.items():
         if op not in UPDATE_OPERATORS:
             if op in UNSUPPORTED_UPDATE_OPERATORS:
-                raise NotImplementedByStandin(f"update operator {op}")
-            raise FailedToParse(f"Unknown modifier: {op}. Expected a valid update modifier or pipeline-style update "
-                                "specified as an array")
+                raise NotImplementedByStandinError(f"update operator {op}")
+            raise FailedToParseError(
+                f"Unknown modifier: {op}. Expected a valid update modifier or pipeline-style update "
+                "specified as an array"
+            )
         if not isinstance(fields, dict):
-            raise FailedToParse(f"Modifiers operate on fields but we found type {type_name(fields)} instead. For "
-                                f"example: {{$mod: {{<field>: ...}}}} not {{{op}: {fields!r}}}")
+            raise FailedToParseError(
+                f"Modifiers operate on fields but we found type {type_name(fields)} instead. For "
+                f"example: {{$mod: {{<field>: ...}}}} not {{{op}: {fields!r}}}"
+            )
         for path, arg in fields.items():
             _check_path(path, seen)
             if op == "$rename":
@@ -70,23 +101,27 @@ def apply_update(doc: dict[str, Any], update: dict[str, Any], inserting: bool, n
                 continue
             _apply_one(new, op, path, arg, now, ts)
     if "_id" in doc and ("_id" not in new or not values_equal(new["_id"], doc["_id"])):
-        raise CommandError("Performing an update on the path '_id' would modify the immutable field '_id'", code=66)
+        raise CommandError(
+            "Performing an update on the path '_id' would modify the immutable field '_id'", code=66
+        )
     return new
 
 
 def _check_path(path: Any, seen: list[str]) -> None:
     if not isinstance(path, str) or not path:
-        raise BadValue("An empty update path is not valid.", code=56)
+        raise BadValueError("An empty update path is not valid.", code=56)
     parts = path.split(".")
     if any(p.startswith("$") for p in parts):
-        raise NotImplementedByStandin(f"positional update path {path!r} ($, $[] and $[<id>])")
+        raise NotImplementedByStandinError(f"positional update path {path!r} ($, $[] and $[<id>])")
     for other in seen:
         if other == path or other.startswith(path + ".") or path.startswith(other + "."):
             raise CommandError(f"Updating the path '{path}' would create a conflict at '{other}'", code=40)
     seen.append(path)
 
 
-def _apply_one(doc: dict[str, Any], op: str, path: str, arg: Any, now: datetime.datetime, ts: Timestamp) -> None:
+def _apply_one(
+    doc: dict[str, Any], op: str, path: str, arg: Any, now: datetime.datetime, ts: Timestamp
+) -> None:
     parts = split(path)
     current = get_plain(doc, parts)
     if op in ("$set", "$setOnInsert"):
@@ -95,21 +130,29 @@ def _apply_one(doc: dict[str, Any], op: str, path: str, arg: Any, now: datetime.
         unset_path(doc, parts)
     elif op in ("$inc", "$mul"):
         if not isinstance(arg, NUMBER_TYPES) or isinstance(arg, bool):
-            raise TypeMismatch(f"Cannot {op[1:]} with non-numeric argument: {{{path}: {arg!r}}}")
+            raise TypeMismatchError(f"Cannot {op[1:]} with non-numeric argument: {{{path}: {arg!r}}}")
         if current is MISSING:
-            set_path(doc, parts, arg if op == "$inc" else _arith(0 if not isinstance(arg, float) else 0.0, arg, "$mul"))
+            set_path(
+                doc,
+                parts,
+                arg if op == "$inc" else _arith(0 if not isinstance(arg, float) else 0.0, arg, "$mul"),
+            )
         elif not isinstance(current, NUMBER_TYPES) or isinstance(current, bool):
-            raise TypeMismatch(f"Cannot apply {op} to a value of non-numeric type. {{_id: {doc.get('_id')!r}}} has the "
-                               f"field '{path}' of non-numeric type {type_name(current)}")
+            raise TypeMismatchError(
+                f"Cannot apply {op} to a value of non-numeric type. {{_id: {doc.get('_id')!r}}} has the "
+                f"field '{path}' of non-numeric type {type_name(current)}"
+            )
         else:
             set_path(doc, parts, _arith(current, arg, op))
     elif op in ("$min", "$max"):
-        if current is MISSING or (sort_key(arg) < sort_key(current) if op == "$min" else sort_key(arg) > sort_key(current)):
+        if current is MISSING or (
+            sort_key(arg) < sort_key(current) if op == "$min" else sort_key(arg) > sort_key(current)
+        ):
             set_path(doc, parts, copy.deepcopy(arg))
     elif op == "$currentDate":
         wants_ts = isinstance(arg, dict) and arg.get("$type") == "timestamp"
         if isinstance(arg, dict) and arg.get("$type") not in ("date", "timestamp"):
-            raise BadValue("The '$type' string field is required to be 'date' or 'timestamp'", code=2)
+            raise BadValueError("The '$type' string field is required to be 'date' or 'timestamp'", code=2)
         set_path(doc, parts, ts if wants_ts else now)
     elif op == "$rename":
         if current is not MISSING:
@@ -121,8 +164,10 @@ def _apply_one(doc: dict[str, Any], op: str, path: str, arg: Any, now: datetime.
 
 def _arith(left: Any, right: Any, op: str) -> Any:
     if isinstance(left, Decimal128) or isinstance(right, Decimal128):
-        a, b = Decimal(str(left.to_decimal() if isinstance(left, Decimal128) else left)), (
-            right.to_decimal() if isinstance(right, Decimal128) else Decimal(str(right)))
+        a, b = (
+            Decimal(str(left.to_decimal() if isinstance(left, Decimal128) else left)),
+            (right.to_decimal() if isinstance(right, Decimal128) else Decimal(str(right))),
+        )
         with_context = DECIMAL_CONTEXT.copy()
         result = with_context.add(a, b) if op == "$inc" else with_context.multiply(a, b)
         return Decimal128(result)
@@ -136,10 +181,15 @@ def _arith(left: Any, right: Any, op: str) -> Any:
     return int(result)
 
 
-def _apply_array_op(doc: dict[str, Any], op: str, path: str, parts: list[str], current: Any, arg: Any) -> None:
+def _apply_array_op(
+    doc: dict[str, Any], op: str, path: str, parts: list[str], current: Any, arg: Any
+) -> None:
     if current is not MISSING and not isinstance(current, list):
-        raise BadValue(f"The field '{path}' must be an array but is of type {type_name(current)} in document "
-                       f"{{_id: {doc.get('_id')!r}}}", code=2 if op != "$push" else 2)
+        raise BadValueError(
+            f"The field '{path}' must be an array but is of type {type_name(current)} in document "
+            f"{{_id: {doc.get('_id')!r}}}",
+            code=2,
+        )
     items = list(current) if current is not MISSING else []
     if op == "$push":
         set_path(doc, parts, _push(items, arg))
@@ -163,23 +213,23 @@ def _apply_array_op(doc: dict[str, Any], op: str, path: str, parts: list[str], c
         set_path(doc, parts, keep)
     elif op == "$pullAll":
         if not isinstance(arg, list):
-            raise BadValue("$pullAll requires an array argument")
+            raise BadValueError("$pullAll requires an array argument")
         set_path(doc, parts, [i for i in items if not any(values_equal(i, a) for a in arg)])
     elif op == "$pop":
         if arg not in (1, -1):
-            raise FailedToParse("$pop expects 1 or -1")
+            raise FailedToParseError("$pop expects 1 or -1")
         set_path(doc, parts, items[1:] if arg == -1 else items[:-1])
 
 
 def _push(items: list[Any], arg: Any) -> list[Any]:
     if not (isinstance(arg, dict) and "$each" in arg):
-        return items + [copy.deepcopy(arg)]
+        return [*items, copy.deepcopy(arg)]
     unknown = set(arg) - {"$each", "$slice", "$sort", "$position"}
     if unknown:
-        raise BadValue(f"Unrecognized clause in $push: {sorted(unknown)[0]}")
+        raise BadValueError(f"Unrecognized clause in $push: {sorted(unknown)[0]}")
     each = arg["$each"]
     if not isinstance(each, list):
-        raise BadValue("The argument to $each in $push must be an array")
+        raise BadValueError("The argument to $each in $push must be an array")
     position = arg.get("$position")
     if position is None:
         items = items + copy.deepcopy(each)
@@ -198,10 +248,20 @@ def _sort_items(items: list[Any], spec: Any) -> list[Any]:
     if spec in (1, -1):
         return sorted(items, key=sort_key, reverse=spec == -1)
     if not isinstance(spec, dict):
-        raise BadValue("The $sort is invalid: use 1/-1 to sort the whole element, or {field:1/-1} to sort embedded fields")
+        raise BadValueError(
+            "The $sort is invalid: use 1/-1 to sort the whole element, "
+            "or {field:1/-1} to sort embedded fields"
+        )
     for field, direction in reversed(list(spec.items())):
-        items = sorted(items, key=lambda i: sort_key(get_plain(i, split(field)) if isinstance(i, dict) else None)
-                       if get_plain(i, split(field)) is not MISSING else sort_key(None), reverse=direction == -1)
+        items = sorted(
+            items,
+            key=lambda i: (
+                sort_key(get_plain(i, split(field)) if isinstance(i, dict) else None)
+                if get_plain(i, split(field)) is not MISSING
+                else sort_key(None)
+            ),
+            reverse=direction == -1,
+        )
     return items
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import bson
-from bson.codec_options import CodecOptions, DatetimeConversion
 from bson.binary import UuidRepresentation
+from bson.codec_options import CodecOptions, DatetimeConversion
 
 OP_REPLY = 1
 OP_QUERY = 2004
@@ -76,7 +76,9 @@ def read_request(sock: socket.socket) -> Request:
         return _parse_op_msg(request_id, payload)
     if op_code == OP_QUERY:
         return _parse_op_query(request_id, payload)
-    raise ProtocolError(f"opcode {op_code} is not supported (only OP_MSG); OP_COMPRESSED needs negotiated compression")
+    raise ProtocolError(
+        f"opcode {op_code} is not supported (only OP_MSG); OP_COMPRESSED needs negotiated compression"
+    )
 
 
 def _parse_op_msg(request_id: int, payload: bytes) -> Request:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tests.mongo_standin.engine import WriteUnit
-from tests.mongo_standin.errors import BadValue, UnknownField
+from tests.mongo_standin.errors import BadValueError, UnknownFieldError
 
 if TYPE_CHECKING:
     from tests.mongo_standin.engine import Engine
@@ -18,11 +18,25 @@ if TYPE_CHECKING:
 Handler = Callable[["Context"], dict[str, Any]]
 
 # Fields any command may carry: session, transaction, concerns, routing and cluster-time gossip.
-GENERIC_FIELDS = frozenset({
-    "$db", "lsid", "txnNumber", "autocommit", "startTransaction", "readConcern", "writeConcern",
-    "$readPreference", "$clusterTime", "apiVersion", "apiStrict", "apiDeprecationErrors", "maxTimeMS",
-    "comment", "$client",
-})
+GENERIC_FIELDS = frozenset(
+    {
+        "$db",
+        "lsid",
+        "txnNumber",
+        "autocommit",
+        "startTransaction",
+        "readConcern",
+        "writeConcern",
+        "$readPreference",
+        "$clusterTime",
+        "apiVersion",
+        "apiStrict",
+        "apiDeprecationErrors",
+        "maxTimeMS",
+        "comment",
+        "$client",
+    }
+)
 
 
 @dataclass
@@ -38,11 +52,18 @@ class CommandSpec:
 COMMANDS: dict[str, CommandSpec] = {}
 
 
-def command(*names: str, fields: tuple[str, ...] = (), retryable_write: bool = False,
-            in_transaction: bool = False, admin_only: bool = False) -> Callable[[Handler], Handler]:
+def command(
+    *names: str,
+    fields: tuple[str, ...] = (),
+    retryable_write: bool = False,
+    in_transaction: bool = False,
+    admin_only: bool = False,
+) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         for name in names:
-            COMMANDS[name] = CommandSpec(name, handler, frozenset(fields), retryable_write, in_transaction, admin_only)
+            COMMANDS[name] = CommandSpec(
+                name, handler, frozenset(fields), retryable_write, in_transaction, admin_only
+            )
         return handler
 
     return register
@@ -81,20 +102,22 @@ class Context:
     def option(self, name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
         value = self.body.get(name, default)
         if value is not default and not isinstance(value, kind):
-            raise BadValue(f"BSON field '{self.name}.{name}' is the wrong type '{type(value).__name__}'", code=14)
+            raise BadValueError(
+                f"BSON field '{self.name}.{name}' is the wrong type '{type(value).__name__}'", code=14
+            )
         return value
 
 
 def check_fields(spec: CommandSpec, body: dict[str, Any]) -> None:
     for key in body:
         if key != spec.name and key not in spec.fields and key not in GENERIC_FIELDS:
-            raise UnknownField(f"BSON field '{spec.name}.{key}' is an unknown field.")
+            raise UnknownFieldError(f"BSON field '{spec.name}.{key}' is an unknown field.")
 
 
 def check_sub_fields(where: str, doc: dict[str, Any], allowed: frozenset[str]) -> None:
     for key in doc:
         if key not in allowed:
-            raise UnknownField(f"BSON field '{where}.{key}' is an unknown field.")
+            raise UnknownFieldError(f"BSON field '{where}.{key}' is an unknown field.")
 
 
 def load_all() -> None:

@@ -8,13 +8,26 @@ from typing import Any
 from bson import Int64
 
 from tests.mongo_standin.commands import Context, command
-from tests.mongo_standin.errors import BadValue, NotImplementedByStandin
+from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
 from tests.mongo_standin.history import wall_time
 
 REPLICA_SET = "rs0"
 MAX_WIRE_VERSION = 21  # MongoDB 7.0
-HELLO_FIELDS = ("helloOk", "client", "compression", "saslSupportedMechs", "speculativeAuthenticate",
-                "topologyVersion", "maxAwaitTimeMS", "loadBalanced", "hostInfo", "backpressure", "hello", "isMaster", "ismaster")
+HELLO_FIELDS = (
+    "helloOk",
+    "client",
+    "compression",
+    "saslSupportedMechs",
+    "speculativeAuthenticate",
+    "topologyVersion",
+    "maxAwaitTimeMS",
+    "loadBalanced",
+    "hostInfo",
+    "backpressure",
+    "hello",
+    "isMaster",
+    "ismaster",
+)
 
 
 @command("hello", "isMaster", "ismaster", fields=HELLO_FIELDS)
@@ -23,7 +36,7 @@ def hello(ctx: Context) -> dict[str, Any]:
     if isinstance(client, dict):
         ctx.conn.app_name = (client.get("application") or {}).get("name")
     if ctx.body.get("loadBalanced"):
-        raise BadValue("The stand-in is a replica set, not behind a load balancer", code=89)
+        raise BadValueError("The stand-in is a replica set, not behind a load balancer", code=89)
     me = f"{ctx.conn.host}:{ctx.conn.port}"
     # No topologyVersion: pymongo then polls hello instead of streaming it (see README).
     reply: dict[str, Any] = {
@@ -36,13 +49,16 @@ def hello(ctx: Context) -> dict[str, Any]:
         "primary": me,
         "me": me,
         "electionId": ctx.engine.election_id,
-        "lastWrite": {"opTime": {"ts": ctx.engine.clock.last, "t": Int64(1)},
-                      "lastWriteDate": wall_time(), "majorityOpTime": {"ts": ctx.engine.clock.last, "t": Int64(1)},
-                      "majorityWriteDate": wall_time()},
+        "lastWrite": {
+            "opTime": {"ts": ctx.engine.clock.last, "t": Int64(1)},
+            "lastWriteDate": wall_time(),
+            "majorityOpTime": {"ts": ctx.engine.clock.last, "t": Int64(1)},
+            "majorityWriteDate": wall_time(),
+        },
         "maxBsonObjectSize": 16 * 1024 * 1024,
         "maxMessageSizeBytes": 48_000_000,
         "maxWriteBatchSize": 100_000,
-        "localTime": datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None),
+        "localTime": datetime.datetime.now(datetime.UTC).replace(tzinfo=None),
         "logicalSessionTimeoutMinutes": 30,
         "connectionId": ctx.conn.connection_id,
         "minWireVersion": 0,
@@ -63,16 +79,24 @@ def ping(ctx: Context) -> dict[str, Any]:
 
 @command("buildInfo", "buildinfo")
 def build_info(ctx: Context) -> dict[str, Any]:
-    return {"version": "7.0.0", "gitVersion": "mongo-standin", "versionArray": [7, 0, 0, 0],
-            "modules": [], "bits": 64, "debug": False, "maxBsonObjectSize": 16 * 1024 * 1024,
-            "storageEngines": ["standin"], "ok": 1.0}
+    return {
+        "version": "7.0.0",
+        "gitVersion": "mongo-standin",
+        "versionArray": [7, 0, 0, 0],
+        "modules": [],
+        "bits": 64,
+        "debug": False,
+        "maxBsonObjectSize": 16 * 1024 * 1024,
+        "storageEngines": ["standin"],
+        "ok": 1.0,
+    }
 
 
 @command("endSessions", "killSessions")
 def end_sessions(ctx: Context) -> dict[str, Any]:
     sessions = ctx.target
     if not isinstance(sessions, list):
-        raise BadValue(f"{ctx.name} needs an array of session ids", code=14)
+        raise BadValueError(f"{ctx.name} needs an array of session ids", code=14)
     for lsid in sessions:
         session = ctx.engine.sessions.end(lsid)
         if session is not None and session.txn is not None:
@@ -83,7 +107,7 @@ def end_sessions(ctx: Context) -> dict[str, Any]:
 @command("listDatabases", fields=("nameOnly", "filter", "authorizedDatabases"), admin_only=True)
 def list_databases(ctx: Context) -> dict[str, Any]:
     if ctx.body.get("filter"):
-        raise NotImplementedByStandin("listDatabases filter")
+        raise NotImplementedByStandinError("listDatabases filter")
     names = sorted(db for db, colls in ctx.engine.catalog.items() if colls)
     if ctx.body.get("nameOnly"):
         return {"databases": [{"name": n} for n in names], "ok": 1.0}
@@ -94,6 +118,6 @@ def list_databases(ctx: Context) -> dict[str, Any]:
 @command("configureFailPoint", fields=("mode", "data"), admin_only=True)
 def configure_fail_point(ctx: Context) -> dict[str, Any]:
     if ctx.target != "failCommand":
-        raise NotImplementedByStandin(f"fail point {ctx.target!r} (only failCommand)")
+        raise NotImplementedByStandinError(f"fail point {ctx.target!r} (only failCommand)")
     ctx.engine.failpoint.configure(ctx.body.get("mode"), ctx.body.get("data"))
     return {"count": 0, "ok": 1.0}

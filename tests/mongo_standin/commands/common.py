@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from tests.mongo_standin.commands import Context
 from tests.mongo_standin.engine import TxnLockBusy
-from tests.mongo_standin.errors import BadValue, NotImplementedByStandin
+from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
 from tests.mongo_standin.sorting import sort_documents
 
 T = TypeVar("T")
@@ -16,7 +16,7 @@ T = TypeVar("T")
 
 def matching(ctx: Context, spec: Any, sort: Any = None) -> list[dict[str, Any]]:
     if spec is not None and not isinstance(spec, dict):
-        raise BadValue("filter must be an object", code=14)
+        raise BadValueError("filter must be an object", code=14)
     docs = ctx.engine.read(ctx.txn, ctx.namespace, spec)
     return sort_documents(docs, sort) if sort else docs
 
@@ -43,8 +43,10 @@ def check_hint(ctx: Context, hint: Any) -> None:
             return
         if any(i["key"] == hint for i in indexes):
             return
-    raise BadValue("error processing query: planner returned error :: caused by :: hint provided does not "
-                   "correspond to an existing index")
+    raise BadValueError(
+        "error processing query: planner returned error :: caused by :: hint provided does not "
+        "correspond to an existing index"
+    )
 
 
 def refuse(ctx: Context, *options: str, where: dict[str, Any] | None = None) -> None:
@@ -54,9 +56,9 @@ def refuse(ctx: Context, *options: str, where: dict[str, Any] | None = None) -> 
         if source.get(option) not in (None, {}, []):
             if option == "collation" and source[option] == {"locale": "simple"}:
                 continue
-            raise NotImplementedByStandin(f"{ctx.name} option '{option}'")
+            raise NotImplementedByStandinError(f"{ctx.name} option '{option}'")
 
 
 def now_millis() -> datetime.datetime:
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)

@@ -6,7 +6,7 @@ from typing import Any
 
 from tests.mongo_standin.commands import Context, command
 from tests.mongo_standin.commands.common import matching
-from tests.mongo_standin.errors import NotImplementedByStandin
+from tests.mongo_standin.errors import NotImplementedByStandinError
 from tests.mongo_standin.storage import check_collection_name
 
 
@@ -14,8 +14,9 @@ from tests.mongo_standin.storage import check_collection_name
 def explain(ctx: Context) -> dict[str, Any]:
     inner = ctx.target
     if not isinstance(inner, dict) or not inner or next(iter(inner)) != "find":
-        raise NotImplementedByStandin(f"explain of {next(iter(inner), None) if isinstance(inner, dict) else inner!r}"
-                                      " (only find)")
+        raise NotImplementedByStandinError(
+            f"explain of {next(iter(inner), None) if isinstance(inner, dict) else inner!r} (only find)"
+        )
     name = check_collection_name(inner["find"])
     spec = inner.get("filter") or {}
     coll = ctx.engine.collection(ctx.db, name)
@@ -29,9 +30,18 @@ def explain(ctx: Context) -> dict[str, Any]:
         plan = {"stage": "FETCH", "inputStage": {"stage": "IXSCAN", "indexName": index_name}}
         examined = keys_examined = len(keys)
     return {
-        "queryPlanner": {"namespace": f"{ctx.db}.{name}", "parsedQuery": spec, "winningPlan": plan,
-                         "rejectedPlans": []},
-        "executionStats": {"executionSuccess": True, "nReturned": returned, "totalDocsExamined": examined,
-                           "totalKeysExamined": keys_examined, "executionStages": plan},
+        "queryPlanner": {
+            "namespace": f"{ctx.db}.{name}",
+            "parsedQuery": spec,
+            "winningPlan": plan,
+            "rejectedPlans": [],
+        },
+        "executionStats": {
+            "executionSuccess": True,
+            "nReturned": returned,
+            "totalDocsExamined": examined,
+            "totalKeysExamined": keys_examined,
+            "executionStages": plan,
+        },
         "ok": 1.0,
     }

@@ -11,21 +11,41 @@ from tests.mongo_standin.bsonvalues import sort_key
 from tests.mongo_standin.commands import Context, command
 from tests.mongo_standin.commands.common import check_hint, matching, refuse
 from tests.mongo_standin.cursors import cursor_reply, open_cursor
-from tests.mongo_standin.errors import BadValue, NotImplementedByStandin
+from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
 from tests.mongo_standin.paths import MISSING, resolve, split
 from tests.mongo_standin.projection import compile_projection
 
-FIND_FIELDS = ("filter", "projection", "sort", "skip", "limit", "batchSize", "singleBatch", "hint", "allowDiskUse",
-               "noCursorTimeout", "allowPartialResults", "let", "collation", "min", "max", "returnKey",
-               "showRecordId", "tailable", "awaitData", "oplogReplay", "readOnce")
+FIND_FIELDS = (
+    "filter",
+    "projection",
+    "sort",
+    "skip",
+    "limit",
+    "batchSize",
+    "singleBatch",
+    "hint",
+    "allowDiskUse",
+    "noCursorTimeout",
+    "allowPartialResults",
+    "let",
+    "collation",
+    "min",
+    "max",
+    "returnKey",
+    "showRecordId",
+    "tailable",
+    "awaitData",
+    "oplogReplay",
+    "readOnce",
+)
 
 
 def _non_negative(ctx: Context, name: str) -> int:
     value = ctx.body.get(name, 0)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BadValue(f"BSON field '{ctx.name}.{name}' is the wrong type", code=14)
+        raise BadValueError(f"BSON field '{ctx.name}.{name}' is the wrong type", code=14)
     if value < 0 and name != "limit":
-        raise BadValue(f"{name} value must be non-negative, but received: {value}", code=51024)
+        raise BadValueError(f"{name} value must be non-negative, but received: {value}", code=51024)
     return int(value)
 
 
@@ -38,7 +58,9 @@ def find(ctx: Context) -> dict[str, Any]:
     limit = abs(limit)
     batch_size = ctx.body.get("batchSize")
     if batch_size is not None and batch_size < 0:
-        raise BadValue(f"BSON field 'batchSize' value must be >= 0, actual value '{batch_size}'", code=51024)
+        raise BadValueError(
+            f"BSON field 'batchSize' value must be >= 0, actual value '{batch_size}'", code=51024
+        )
     project = compile_projection(ctx.body.get("projection"))
     docs = matching(ctx, ctx.body.get("filter"), ctx.body.get("sort"))[skip:]
     if limit:
@@ -48,16 +70,21 @@ def find(ctx: Context) -> dict[str, Any]:
     return open_cursor(ctx, ".".join(ctx.namespace), [project(d) for d in docs], batch_size, 0, single)
 
 
-@command("getMore", fields=("collection", "batchSize", "term", "lastKnownCommittedOpTime"), in_transaction=True)
+@command(
+    "getMore", fields=("collection", "batchSize", "term", "lastKnownCommittedOpTime"), in_transaction=True
+)
 def get_more(ctx: Context) -> dict[str, Any]:
     cursor_id = ctx.target
     if not isinstance(cursor_id, int):
-        raise BadValue("getMore needs a cursor id of type long", code=14)
+        raise BadValueError("getMore needs a cursor id of type long", code=14)
     cursor = ctx.engine.cursors.get(cursor_id)
     expected = f"{ctx.db}.{ctx.body.get('collection')}"
     if cursor.namespace != expected and not cursor.namespace.endswith(".$cmd.aggregate"):
-        raise BadValue(f"Requested getMore on namespace '{expected}', but cursor belongs to a different namespace "
-                       f"{cursor.namespace}", code=13)
+        raise BadValueError(
+            f"Requested getMore on namespace '{expected}', but cursor belongs to a different namespace "
+            f"{cursor.namespace}",
+            code=13,
+        )
     batch = cursor.next_batch(ctx, ctx.body.get("batchSize") or None)
     extra = cursor.reply_extra() if hasattr(cursor, "reply_extra") else None
     if cursor.exhausted:
@@ -68,10 +95,17 @@ def get_more(ctx: Context) -> dict[str, Any]:
 
 @command("killCursors", fields=("cursors",), in_transaction=True)
 def kill_cursors(ctx: Context) -> dict[str, Any]:
-    killed, unknown = [], []
+    killed: list[Int64] = []
+    unknown: list[Int64] = []
     for cursor_id in ctx.body.get("cursors", []):
         (killed if ctx.engine.cursors.kill(cursor_id) else unknown).append(Int64(cursor_id))
-    return {"cursorsKilled": killed, "cursorsNotFound": unknown, "cursorsAlive": [], "cursorsUnknown": [], "ok": 1.0}
+    return {
+        "cursorsKilled": killed,
+        "cursorsNotFound": unknown,
+        "cursorsAlive": [],
+        "cursorsUnknown": [],
+        "ok": 1.0,
+    }
 
 
 @command("count", fields=("query", "limit", "skip", "hint", "collation", "fields"), in_transaction=False)
@@ -89,13 +123,13 @@ def distinct(ctx: Context) -> dict[str, Any]:
     refuse(ctx, "collation")
     key = ctx.body.get("key")
     if not isinstance(key, str) or not key:
-        raise BadValue("distinct needs a non-empty string key", code=14)
+        raise BadValueError("distinct needs a non-empty string key", code=14)
     parts = split(key)
     seen: set[Any] = set()
     values: list[Any] = []
     for doc in matching(ctx, ctx.body.get("query")):
         for value in resolve(doc, parts):
-            for item in (value if isinstance(value, list) else [value]):
+            for item in value if isinstance(value, list) else [value]:
                 if item is MISSING:
                     continue
                 item_key = sort_key(item)
@@ -105,12 +139,24 @@ def distinct(ctx: Context) -> dict[str, Any]:
     return {"values": values, "ok": 1.0}
 
 
-@command("aggregate", fields=("pipeline", "cursor", "explain", "allowDiskUse", "collation", "hint", "let",
-                              "bypassDocumentValidation"), in_transaction=True)
+@command(
+    "aggregate",
+    fields=(
+        "pipeline",
+        "cursor",
+        "explain",
+        "allowDiskUse",
+        "collation",
+        "hint",
+        "let",
+        "bypassDocumentValidation",
+    ),
+    in_transaction=True,
+)
 def aggregate(ctx: Context) -> dict[str, Any]:
     pipeline = ctx.body.get("pipeline")
     if not isinstance(pipeline, list):
-        raise BadValue("'pipeline' option must be specified as an array", code=14)
+        raise BadValueError("'pipeline' option must be specified as an array", code=14)
     if pipeline and stage_name(pipeline[0]) == "$changeStream":
         from tests.mongo_standin.changestream import open_change_stream
 
@@ -119,11 +165,13 @@ def aggregate(ctx: Context) -> dict[str, Any]:
     check_hint(ctx, ctx.body.get("hint"))
     for stage in pipeline:
         if stage_name(stage) in ("$out", "$merge"):
-            raise NotImplementedByStandin(f"aggregation stage {stage_name(stage)}")
+            raise NotImplementedByStandinError(f"aggregation stage {stage_name(stage)}")
     if ctx.target == 1:
-        raise NotImplementedByStandin("collection-less aggregate (other than $changeStream)")
+        raise NotImplementedByStandinError("collection-less aggregate (other than $changeStream)")
     cursor_opts = ctx.body.get("cursor")
     if not isinstance(cursor_opts, dict):
-        raise BadValue("The 'cursor' option is required, except for aggregate with the explain argument", code=9)
+        raise BadValueError(
+            "The 'cursor' option is required, except for aggregate with the explain argument", code=9
+        )
     docs = run_pipeline(matching(ctx, None), pipeline)
     return open_cursor(ctx, ".".join(ctx.namespace), docs, cursor_opts.get("batchSize"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import bson
@@ -9,25 +10,32 @@ from bson import ObjectId
 
 from tests.mongo_standin.commands import Context, check_sub_fields, command
 from tests.mongo_standin.commands.common import check_hint, matching, now_millis, refuse, retry_locked
-from tests.mongo_standin.errors import BadValue, CommandError, FailedToParse
+from tests.mongo_standin.errors import BadValueError, CommandError, FailedToParseError
 from tests.mongo_standin.projection import compile_projection
 from tests.mongo_standin.query import compile_filter
 from tests.mongo_standin.storage import Collection, id_key
-from tests.mongo_standin.update import apply_replacement, apply_update, is_replacement, upsert_seed, validate_replacement
+from tests.mongo_standin.update import (
+    apply_replacement,
+    apply_update,
+    is_replacement,
+    upsert_seed,
+    validate_replacement,
+)
 from tests.mongo_standin.wire import CODEC
 
-UPDATE_STATEMENT = frozenset({"q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "sort",
-                              "upsertSupplied"})
+UPDATE_STATEMENT = frozenset(
+    {"q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "sort", "upsertSupplied"}
+)
 DELETE_STATEMENT = frozenset({"q", "limit", "collation", "hint"})
 
 
 def prepare_new_document(doc: Any) -> dict[str, Any]:
     if not isinstance(doc, dict):
-        raise BadValue("document to insert must be an object", code=14)
+        raise BadValueError("document to insert must be an object", code=14)
     if "_id" not in doc:
         return {"_id": ObjectId(), **doc}
     if isinstance(doc["_id"], list):
-        raise BadValue(f"The '_id' value cannot be of type array", code=53)
+        raise BadValueError("The '_id' value cannot be of type array", code=53)
     if next(iter(doc)) != "_id":
         return {"_id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
     return doc
@@ -52,19 +60,25 @@ def _finish(ctx: Context, reply: dict[str, Any], errors: list[dict[str, Any]]) -
     return reply
 
 
-@command("insert", fields=("documents", "ordered", "bypassDocumentValidation"), retryable_write=True,
-         in_transaction=True)
+@command(
+    "insert",
+    fields=("documents", "ordered", "bypassDocumentValidation"),
+    retryable_write=True,
+    in_transaction=True,
+)
 def insert(ctx: Context) -> dict[str, Any]:
     documents = ctx.body.get("documents")
     if not isinstance(documents, list) or not documents:
-        raise BadValue("Write batch sizes must be between 1 and 100000. Got 0 operations.", code=16)
+        raise BadValueError("Write batch sizes must be between 1 and 100000. Got 0 operations.", code=16)
     coll = _target(ctx)
     ordered = ctx.body.get("ordered", True)
-    n, errors = 0, []
+    n = 0
+    errors: list[dict[str, Any]] = []
     for index, raw in enumerate(documents):
         try:
             doc = prepare_new_document(raw)
-            retry_locked(ctx, lambda d=doc: ctx.engine.write(ctx.unit, ctx.txn, coll, "insert", None, d))
+            write = functools.partial(ctx.engine.write, ctx.unit, ctx.txn, coll, "insert", None, doc)
+            retry_locked(ctx, write)
             n += 1
         except CommandError as exc:
             _record_error(ctx, errors, index, exc)
@@ -108,13 +122,14 @@ def _update_statement(ctx: Context, coll: Collection, stmt: dict[str, Any]) -> t
     check_hint(ctx, stmt.get("hint"))
     spec, update, multi = stmt.get("q", {}), stmt.get("u"), bool(stmt.get("multi", False))
     if multi and is_replacement(update):
-        raise FailedToParse("multi update is not supported for replacement-style update")
+        raise FailedToParseError("multi update is not supported for replacement-style update")
     predicate = compile_filter(spec)
     docs = matching(ctx, spec, stmt.get("sort"))
     if not multi:
         docs = docs[:1]
     matched = modified = 0
     for doc in docs:
+
         def one(doc: dict[str, Any] = doc) -> bool:
             current = ctx.engine.visible(ctx.txn, ctx.namespace, id_key(doc["_id"]))
             if current is None or not predicate(current):
@@ -131,13 +146,17 @@ def _update_statement(ctx: Context, coll: Collection, stmt: dict[str, Any]) -> t
     return matched, modified, None
 
 
-@command("update", fields=("updates", "ordered", "bypassDocumentValidation", "let"), retryable_write=True,
-         in_transaction=True)
+@command(
+    "update",
+    fields=("updates", "ordered", "bypassDocumentValidation", "let"),
+    retryable_write=True,
+    in_transaction=True,
+)
 def update(ctx: Context) -> dict[str, Any]:
     refuse(ctx, "let")
     statements = ctx.body.get("updates")
     if not isinstance(statements, list) or not statements:
-        raise BadValue("Write batch sizes must be between 1 and 100000. Got 0 operations.", code=16)
+        raise BadValueError("Write batch sizes must be between 1 and 100000. Got 0 operations.", code=16)
     coll = _target(ctx)
     ordered = ctx.body.get("ordered", True)
     n = modified = 0
@@ -165,10 +184,11 @@ def delete(ctx: Context) -> dict[str, Any]:
     refuse(ctx, "let")
     statements = ctx.body.get("deletes")
     if not isinstance(statements, list) or not statements:
-        raise BadValue("Write batch sizes must be between 1 and 100000. Got 0 operations.", code=16)
+        raise BadValueError("Write batch sizes must be between 1 and 100000. Got 0 operations.", code=16)
     coll = ctx.engine.collection(*ctx.namespace)
     ordered = ctx.body.get("ordered", True)
-    n, errors = 0, []
+    n = 0
+    errors: list[dict[str, Any]] = []
     for index, stmt in enumerate(statements):
         try:
             check_sub_fields("delete.deletes", stmt, DELETE_STATEMENT)
@@ -176,13 +196,16 @@ def delete(ctx: Context) -> dict[str, Any]:
             check_hint(ctx, stmt.get("hint"))
             limit = stmt.get("limit", 0)
             if limit not in (0, 1):
-                raise BadValue("The limit field in delete objects must be 0 or 1. Got " + repr(limit), code=9)
+                raise BadValueError(
+                    "The limit field in delete objects must be 0 or 1. Got " + repr(limit), code=9
+                )
             if coll is None and ctx.txn is None:
                 continue
             predicate = compile_filter(stmt.get("q", {}))
             docs = matching(ctx, stmt.get("q", {}))
             for doc in docs[:1] if limit == 1 else docs:
-                def one(doc: dict[str, Any] = doc) -> int:
+
+                def one(doc: dict[str, Any] = doc, predicate: Any = predicate) -> int:
                     current = ctx.engine.visible(ctx.txn, ctx.namespace, id_key(doc["_id"]))
                     if current is None or not predicate(current):
                         return 0
@@ -197,19 +220,37 @@ def delete(ctx: Context) -> dict[str, Any]:
     return _finish(ctx, {"n": n}, errors)
 
 
-@command("findAndModify", "findandmodify",
-         fields=("query", "sort", "remove", "update", "new", "fields", "upsert", "bypassDocumentValidation",
-                 "collation", "arrayFilters", "hint", "let"),
-         retryable_write=True, in_transaction=True)
+@command(
+    "findAndModify",
+    "findandmodify",
+    fields=(
+        "query",
+        "sort",
+        "remove",
+        "update",
+        "new",
+        "fields",
+        "upsert",
+        "bypassDocumentValidation",
+        "collation",
+        "arrayFilters",
+        "hint",
+        "let",
+    ),
+    retryable_write=True,
+    in_transaction=True,
+)
 def find_and_modify(ctx: Context) -> dict[str, Any]:
     refuse(ctx, "collation", "arrayFilters", "let")
     check_hint(ctx, ctx.body.get("hint"))
     body = ctx.body
     remove, update_spec = bool(body.get("remove", False)), body.get("update")
     if remove == (update_spec is not None):
-        raise FailedToParse("Either an update or remove=true must be specified")
+        raise FailedToParseError("Either an update or remove=true must be specified")
     if remove and (body.get("new") or body.get("upsert")):
-        raise FailedToParse("Cannot specify both new=true and remove=true; 'remove' always returns the deleted document")
+        raise FailedToParseError(
+            "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document"
+        )
     spec = body.get("query") or {}
     project = compile_projection(body.get("fields"))
     coll = _target(ctx)
@@ -220,8 +261,10 @@ def find_and_modify(ctx: Context) -> dict[str, Any]:
         if not docs:
             if update_spec is not None and body.get("upsert"):
                 new = upsert_document(ctx, coll, spec, update_spec)
-                return {"lastErrorObject": {"n": 1, "updatedExisting": False, "upserted": new["_id"]},
-                        "value": project(new) if body.get("new") else None}
+                return {
+                    "lastErrorObject": {"n": 1, "updatedExisting": False, "upserted": new["_id"]},
+                    "value": project(new) if body.get("new") else None,
+                }
             return {"lastErrorObject": {"n": 0, "updatedExisting": False}, "value": None}
         current = ctx.engine.visible(ctx.txn, ctx.namespace, id_key(docs[0]["_id"]))
         if current is None or not predicate(current):
@@ -230,8 +273,10 @@ def find_and_modify(ctx: Context) -> dict[str, Any]:
             ctx.engine.write(ctx.unit, ctx.txn, coll, "delete", current, None)
             return {"lastErrorObject": {"n": 1}, "value": project(current)}
         new = update_one_document(ctx, coll, current, update_spec)
-        return {"lastErrorObject": {"n": 1, "updatedExisting": True},
-                "value": project(new if body.get("new") else current)}
+        return {
+            "lastErrorObject": {"n": 1, "updatedExisting": True},
+            "value": project(new if body.get("new") else current),
+        }
 
     reply = retry_locked(ctx, attempt)
     reply["ok"] = 1.0
