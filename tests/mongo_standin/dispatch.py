@@ -7,7 +7,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from tests.mongo_standin.commands import COMMANDS, Context, check_fields
-from tests.mongo_standin.errors import RETRYABLE_WRITE_CODES, CommandError, CommandNotFoundError
+from tests.mongo_standin.errors import (
+    RETRYABLE_WRITE_CODES,
+    CommandError,
+    CommandNotFoundError,
+    NotImplementedByStandinError,
+)
 from tests.mongo_standin.transactions import Transaction, no_such_transaction
 
 if TYPE_CHECKING:
@@ -60,6 +65,12 @@ def _run_locked(
         except Exception as exc:  # a stand-in bug must reach the test as a failure, not a hang
             log.exception("internal error in %s", name)
             reply = CommandError(f"stand-in internal error in {name}: {exc!r}", code=1).to_reply()
+        if reply.get("ok") and not _satisfiable(body.get("writeConcern")):
+            reply["writeConcernError"] = {
+                "code": 100,
+                "codeName": "UnsatisfiableWriteConcern",
+                "errmsg": "Not enough data-bearing nodes",
+            }
         if action is not None and action.write_concern_error is not None and reply.get("ok"):
             reply = dict(reply, writeConcernError=action.write_concern_error)
             labels = action.error_labels
@@ -96,6 +107,7 @@ def _execute(engine: Engine, conn: Connection, name: str, body: dict[str, Any]) 
     if spec.admin_only and db != "admin":
         raise CommandError(f"{name} may only be run against the admin database.", code=13)
     ctx = Context(engine, conn, name, body, db)
+    _check_read_concern_outside(body)
     lsid = body.get("lsid")
     if lsid is not None:
         ctx.session = engine.sessions.get(lsid)
@@ -213,6 +225,31 @@ def _check_read_concern(read_concern: Any) -> None:
         raise CommandError(
             f"readConcern field(s) {sorted(unknown)} are not supported by the stand-in", code=238
         )
+
+
+def _check_read_concern_outside(body: dict[str, Any]) -> None:
+    """Every level is trivially met by one node; snapshot reads outside a transaction are not implemented."""
+    read_concern = body.get("readConcern")
+    if read_concern is None or body.get("autocommit") is False:
+        return
+    level = read_concern.get("level", "local")
+    if level not in ("local", "majority", "available", "linearizable", "snapshot"):
+        raise CommandError(f"readConcern level {level!r} is not valid", code=9)
+    if level == "snapshot":
+        raise NotImplementedByStandinError(
+            "readConcern level 'snapshot' outside a transaction (snapshot sessions)"
+        )
+    unknown = set(read_concern) - {"level", "afterClusterTime"}
+    if unknown:
+        raise NotImplementedByStandinError(f"readConcern field(s) {sorted(unknown)}")
+
+
+def _satisfiable(write_concern: Any) -> bool:
+    """A single node satisfies w: 0, 1 and "majority"; more nodes or tag sets it cannot."""
+    if not isinstance(write_concern, dict):
+        return True
+    w = write_concern.get("w", 1)
+    return w in (0, 1, "majority") and not isinstance(w, bool)
 
 
 def _decorate(engine: Engine, reply: dict[str, Any]) -> dict[str, Any]:
