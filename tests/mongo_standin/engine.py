@@ -9,25 +9,18 @@ from typing import Any
 from bson import ObjectId
 
 from tests.mongo_standin.cursors import CursorRegistry
-from tests.mongo_standin.errors import CommandError, DuplicateKeyError, WriteConflictError
+from tests.mongo_standin.errors import CommandError
 from tests.mongo_standin.events import change_stub, finish_event
 from tests.mongo_standin.failpoints import FailCommandPoint
 from tests.mongo_standin.history import ChangeHistory, ClusterClock, make_token, wall_time
 from tests.mongo_standin.indexes import IndexSpec
 from tests.mongo_standin.journal import Journal
+from tests.mongo_standin.locks import LockTable
 from tests.mongo_standin.query import compile_filter
 from tests.mongo_standin.storage import Collection, IdKey, id_key
 from tests.mongo_standin.transactions import SessionRegistry, Transaction
 
 Namespace = tuple[str, str]
-
-
-class TxnLockBusy(Exception):  # noqa: N818 — control flow (wait and retry), not a failure
-    """A write outside a transaction touched a document an open transaction holds; wait and retry."""
-
-    def __init__(self, txn: Transaction) -> None:
-        super().__init__("document locked by an open transaction")
-        self.txn = txn
 
 
 class WriteUnit:
@@ -50,8 +43,7 @@ class Engine:
         self.history = ChangeHistory(history_size)
         self.sessions = SessionRegistry()
         self.active_txns: set[Transaction] = set()
-        self.doc_locks: dict[tuple[Namespace, IdKey], Transaction] = {}
-        self.unique_locks: dict[tuple[Namespace, str, Any], Transaction] = {}
+        self.locks = LockTable()
         self.election_id = ObjectId()
         self.cursors = CursorRegistry()
         self.failpoint = FailCommandPoint()
@@ -158,9 +150,9 @@ class Engine:
         idkey = id_key(doc["_id"])
         namespace = (coll.db, coll.name)
         if txn is None:
-            self._check_not_locked(namespace, idkey, after, coll)
+            self.locks.check_unlocked(namespace, idkey, after, coll)
             if after is not None:
-                self._check_unique(coll, idkey, after, overlay=None)
+                self.locks.check_unique(coll, idkey, after, overlay=None)
             if before is None and coll.get(idkey) is not None:
                 raise coll.id_duplicate_error(after["_id"] if after else None)
             self.seq += 1
@@ -171,81 +163,9 @@ class Engine:
                 unit.ops.append({"o": "put", "db": coll.db, "coll": coll.name, "doc": after})
             self._event(unit, change_stub(op, coll.db, coll.name, doc["_id"], after, before))
             return
-        self._lock_for_txn(txn, coll, namespace, idkey, before is None, after)
+        self.locks.lock_for_txn(txn, coll, namespace, idkey, before is None, after)
         txn.overlay_for(namespace)[idkey] = after
         txn.changes.append(change_stub(op, coll.db, coll.name, doc["_id"], after, before))
-
-    def _check_not_locked(
-        self, namespace: Namespace, idkey: IdKey, after: dict[str, Any] | None, coll: Collection
-    ) -> None:
-        holder = self.doc_locks.get((namespace, idkey))
-        if holder is not None:
-            raise TxnLockBusy(holder)
-        if after is not None:
-            for index in coll.indexes.values():
-                if index.spec.unique:
-                    for key, _raw in index.keys_for(after):
-                        holder = self.unique_locks.get((namespace, index.spec.name, key))
-                        if holder is not None:
-                            raise TxnLockBusy(holder)
-
-    def _lock_for_txn(
-        self,
-        txn: Transaction,
-        coll: Collection,
-        namespace: Namespace,
-        idkey: IdKey,
-        inserting: bool,
-        after: dict[str, Any] | None,
-    ) -> None:
-        holder = self.doc_locks.get((namespace, idkey))
-        if holder is not None and holder is not txn:
-            raise WriteConflictError()
-        head = coll.records.get(idkey)
-        if head is not None and head.seq > txn.snapshot:
-            raise WriteConflictError()
-        overlay = txn.overlay_for(namespace)
-        if inserting and (
-            overlay.get(idkey) is not None or (idkey not in overlay and coll.get(idkey, txn.snapshot))
-        ):
-            raise coll.id_duplicate_error(after["_id"] if after else None)
-        if after is not None:
-            self._check_unique(coll, idkey, after, overlay=overlay, txn=txn)
-        self.doc_locks[(namespace, idkey)] = txn
-        txn.locked.add((namespace, idkey))
-
-    def _check_unique(
-        self,
-        coll: Collection,
-        idkey: IdKey,
-        doc: dict[str, Any],
-        overlay: dict[IdKey, dict[str, Any] | None] | None,
-        txn: Transaction | None = None,
-    ) -> None:
-        namespace = (coll.db, coll.name)
-        for index, other, raw in coll.unique_conflicts(idkey, doc):
-            if overlay is not None and other in overlay:
-                continue  # this transaction already changed or deleted that document
-            if txn is not None and (
-                coll.records[other].seq > txn.snapshot or (namespace, other) in self.doc_locks
-            ):
-                raise WriteConflictError()
-            raise index.duplicate_error(coll.namespace, raw)
-        if txn is None or overlay is None:
-            return
-        for index in coll.indexes.values():
-            if not index.spec.unique:
-                continue
-            for key, raw in index.keys_for(doc):
-                for other, other_doc in overlay.items():
-                    if other != idkey and other_doc is not None and key in dict(index.keys_for(other_doc)):
-                        raise index.duplicate_error(coll.namespace, raw)
-                lock = (namespace, index.spec.name, key)
-                holder = self.unique_locks.get(lock)
-                if holder is not None and holder is not txn:
-                    raise WriteConflictError()
-                self.unique_locks[lock] = txn
-                txn.unique_locks.add(lock)
 
     def _event(
         self,
@@ -313,12 +233,7 @@ class Engine:
             self.cond.notify_all()
 
     def _release(self, txn: Transaction) -> None:
-        for lock in txn.locked:
-            if self.doc_locks.get(lock) is txn:
-                del self.doc_locks[lock]
-        for ulock in txn.unique_locks:
-            if self.unique_locks.get(ulock) is txn:
-                del self.unique_locks[ulock]
+        self.locks.release(txn)
         self.active_txns.discard(txn)
         oldest = min((t.snapshot for t in self.active_txns), default=None)
         for colls in self.catalog.values():
@@ -349,4 +264,4 @@ def idkey_id(coll: Collection, idkey: IdKey, txn: Transaction) -> Any:
         key = change.get("documentKey")
         if key is not None and id_key(key["_id"]) == idkey:
             return key["_id"]
-    raise DuplicateKeyError("cannot find the _id of a deleted document")
+    raise CommandError("stand-in bug: cannot find the _id of a deleted document", code=1)

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from tests.mongo_standin.commands import Context
-from tests.mongo_standin.engine import TxnLockBusy
 from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
+from tests.mongo_standin.locks import TxnLockBusy
 from tests.mongo_standin.sorting import sort_documents
 
 T = TypeVar("T")
