@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.errors import HttpError, ValidationError
+from ninja.operation import PathView
 
 from accounts_read.api import router as read_router
 from accounts_write.api import router as write_router
@@ -26,8 +28,28 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
 )
-api.add_router("/", write_router, tags=["commands"])
-api.add_router("/", read_router, tags=["queries"])
+
+
+def merge_routers(tagged: list[tuple[Router, str]]) -> Router:
+    """One router holding every operation of the given routers, one view per path.
+
+    The write side's ``POST /accounts`` and the read side's ``GET /accounts`` share a path, and
+    Django dispatches a path to the first URL pattern that matches it. Ninja chooses between
+    methods only inside one path view, so routers that share a path must be merged into one
+    before mounting (ninja issue #1546).
+    """
+    merged = Router()
+    for router, tag in tagged:
+        for path, view in router.path_operations.items():
+            target = merged.path_operations.setdefault(path, PathView())
+            for operation in view.operations:
+                operation.tags = operation.tags or [tag]
+                target.operations.append(operation)
+            target.is_async = target.is_async or view.is_async
+    return merged
+
+
+api.add_router("/", merge_routers([(write_router, "commands"), (read_router, "queries")]))
 api.add_router("/sync", sync_router, tags=["sync"])
 
 
@@ -63,6 +85,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         message = "The request body is not valid JSON."
     return api.create_response(request, error_body(code, message), status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(
+        request, error_body("payload_too_large", "The request body is too large."), status=413
+    )
 
 
 @api.exception_handler(Http404)

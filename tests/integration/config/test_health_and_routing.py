@@ -72,3 +72,29 @@ def test_openapi_document_is_served(client: Client) -> None:
     response = client.get("/api/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "CQRS Sync API"
+
+
+def test_wrong_method_on_an_api_route_answers_json_405_with_allowed_methods(client: Client) -> None:
+    response = client.delete("/api/accounts")
+    assert response.status_code == 405
+    body = response.json()
+    assert body["error"]["code"] == "method_not_allowed"
+    assert set(body["error"]["details"]["allowed"]) == {"GET", "POST"}
+    assert "POST" in response["Allow"]
+
+
+def test_both_methods_of_a_path_shared_by_write_and_read_sides_are_routed(client: Client) -> None:
+    # GET /api/accounts is the read side's, POST /api/accounts the write side's.
+    assert client.get("/api/accounts").status_code == 200
+    response = client.post("/api/accounts", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_a_body_over_the_upload_limit_answers_413(client: Client, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = client.post(
+        "/api/accounts", data='{"owner": "' + "x" * 4096 + '"}', content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
