@@ -51,7 +51,10 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
 ERROR_RESPONSES: dict[int, type[ErrorOut]] = {status: ErrorOut for status, _ in ERRORS.values()}
 
 IdempotencyKey = Header(
-    None, alias="Idempotency-Key", min_length=1, max_length=200,
+    None,
+    alias="Idempotency-Key",
+    min_length=1,
+    max_length=200,
     description="Makes the command safe to repeat: a repeat returns the first response unchanged.",
 )
 
@@ -80,7 +83,9 @@ def account_out(result: CommandResult) -> AccountCommandOut:
 
 @router.post("/accounts", response={201: AccountCommandOut, **ERROR_RESPONSES}, summary="Open an account")
 def open_account(
-    request: HttpRequest, response: HttpResponse, payload: OpenAccountIn,
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: OpenAccountIn,
     idempotency_key: str | None = IdempotencyKey,
 ) -> Status[AccountCommandOut]:
     deposit = Decimal(payload.initial_deposit) if payload.initial_deposit is not None else None
@@ -90,39 +95,61 @@ def open_account(
     return Status(201, out)
 
 
-@router.post("/accounts/{account_id}/deposit", response={200: AccountCommandOut, **ERROR_RESPONSES},
-             summary="Deposit money")
+@router.post(
+    "/accounts/{account_id}/deposit",
+    response={200: AccountCommandOut, **ERROR_RESPONSES},
+    summary="Deposit money",
+)
 def deposit(
-    request: HttpRequest, response: HttpResponse, account_id: UUID, payload: AmountIn,
+    request: HttpRequest,
+    response: HttpResponse,
+    account_id: UUID,
+    payload: AmountIn,
     idempotency_key: str | None = IdempotencyKey,
 ) -> AccountCommandOut:
     command = DepositFunds(account_id=account_id, amount=Decimal(payload.amount))
     return account_out(execute(command, idempotency_key, response))
 
 
-@router.post("/accounts/{account_id}/withdraw", response={200: AccountCommandOut, **ERROR_RESPONSES},
-             summary="Withdraw money")
+@router.post(
+    "/accounts/{account_id}/withdraw",
+    response={200: AccountCommandOut, **ERROR_RESPONSES},
+    summary="Withdraw money",
+)
 def withdraw(
-    request: HttpRequest, response: HttpResponse, account_id: UUID, payload: AmountIn,
+    request: HttpRequest,
+    response: HttpResponse,
+    account_id: UUID,
+    payload: AmountIn,
     idempotency_key: str | None = IdempotencyKey,
 ) -> AccountCommandOut:
     command = WithdrawFunds(account_id=account_id, amount=Decimal(payload.amount))
     return account_out(execute(command, idempotency_key, response))
 
 
-@router.post("/accounts/{account_id}/close", response={200: AccountCommandOut, **ERROR_RESPONSES},
-             summary="Close an account (its balance must be zero)")
+@router.post(
+    "/accounts/{account_id}/close",
+    response={200: AccountCommandOut, **ERROR_RESPONSES},
+    summary="Close an account (its balance must be zero)",
+)
 def close(
-    request: HttpRequest, response: HttpResponse, account_id: UUID,
+    request: HttpRequest,
+    response: HttpResponse,
+    account_id: UUID,
     idempotency_key: str | None = IdempotencyKey,
 ) -> AccountCommandOut:
     return account_out(execute(CloseAccount(account_id=account_id), idempotency_key, response))
 
 
-@router.post("/transfers", response={200: TransferOut, **ERROR_RESPONSES},
-             summary="Transfer money between two accounts (one transaction)")
+@router.post(
+    "/transfers",
+    response={200: TransferOut, **ERROR_RESPONSES},
+    summary="Transfer money between two accounts (one transaction)",
+)
 def transfer(
-    request: HttpRequest, response: HttpResponse, payload: TransferIn,
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: TransferIn,
     idempotency_key: str | None = IdempotencyKey,
 ) -> TransferOut:
     command = TransferFunds(

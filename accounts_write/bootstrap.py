@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 from uuid import uuid4
 
 from django.conf import settings
@@ -18,8 +18,15 @@ from pymongo.database import Database
 
 from accounts_write.adapters.mongo_uow import MongoUnitOfWork
 from accounts_write.application.bus import CommandBus
-from accounts_write.application.results import CommandResult
-from accounts_write.domain.commands import Command
+from accounts_write.application.results import AccountCommandResult, CommandResult, TransferResult
+from accounts_write.domain.commands import (
+    CloseAccount,
+    Command,
+    DepositFunds,
+    OpenAccount,
+    TransferFunds,
+    WithdrawFunds,
+)
 from config.mongo import write_database
 
 _lock = threading.Lock()
@@ -56,6 +63,14 @@ def new_command_id() -> str:
     return str(uuid4())
 
 
+@overload
+def handle(command: TransferFunds, command_id: str | None = None) -> TransferResult: ...
+@overload
+def handle(
+    command: OpenAccount | DepositFunds | WithdrawFunds | CloseAccount, command_id: str | None = None
+) -> AccountCommandResult: ...
+@overload
+def handle(command: Command, command_id: str | None = None) -> CommandResult: ...
 def handle(command: Command, command_id: str | None = None) -> CommandResult:
     """Execute ``command`` once per ``command_id`` (a fresh id if none is given) and return its result."""
     return bus().handle(command, command_id if command_id is not None else new_command_id())

@@ -75,8 +75,11 @@ class AccountCommandOut(Schema):
     @classmethod
     def of(cls, result: AccountCommandResult) -> AccountCommandOut:
         return cls(
-            account_id=result.account_id, version=result.version, balance=money(result.balance),
-            event_ids=list(result.event_ids), command_id=result.command_id,
+            account_id=result.account_id,
+            version=result.version,
+            balance=money(result.balance),
+            event_ids=list(result.event_ids),
+            command_id=result.command_id,
         )
 
 
@@ -100,8 +103,10 @@ class TransferOut(Schema):
     @classmethod
     def of(cls, result: TransferResult) -> TransferOut:
         return cls(
-            transfer_id=result.transfer_id, from_account=AccountStateOut.of(result.from_account),
-            to_account=AccountStateOut.of(result.to_account), event_ids=list(result.event_ids),
+            transfer_id=result.transfer_id,
+            from_account=AccountStateOut.of(result.from_account),
+            to_account=AccountStateOut.of(result.to_account),
+            event_ids=list(result.event_ids),
             command_id=result.command_id,
         )
 

@@ -17,7 +17,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     contract.OUTBOX_COLLECTION: [
         IndexModel(
             [(F.AGGREGATE_ID, ASCENDING), (F.AGGREGATE_VERSION, ASCENDING)],
-            name="aggregate_version_unique", unique=True,
+            name="aggregate_version_unique",
+            unique=True,
         ),
         IndexModel([(F.STATUS, ASCENDING), (F.NEXT_ATTEMPT_AT, ASCENDING)], name="status_next_attempt"),
         IndexModel([(F.OCCURRED_AT, ASCENDING)], name="occurred_at"),

@@ -7,13 +7,21 @@ import random
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import overload
 
 from accounts_write.application.errors import ConcurrencyConflictError, TransactionConflictError
 from accounts_write.application.handlers import HANDLERS, Context, Handler, accounts_touched
 from accounts_write.application.idempotency import CommandRecord, payload_hash, replay
 from accounts_write.application.ports import UnitOfWork
-from accounts_write.application.results import CommandResult
-from accounts_write.domain.commands import Command
+from accounts_write.application.results import AccountCommandResult, CommandResult, TransferResult
+from accounts_write.domain.commands import (
+    CloseAccount,
+    Command,
+    DepositFunds,
+    OpenAccount,
+    TransferFunds,
+    WithdrawFunds,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +51,14 @@ class CommandBus:
         self.max_attempts = max_attempts
         self.sleep = sleep
 
+    @overload
+    def handle(self, command: TransferFunds, command_id: str) -> TransferResult: ...
+    @overload
+    def handle(
+        self, command: OpenAccount | DepositFunds | WithdrawFunds | CloseAccount, command_id: str
+    ) -> AccountCommandResult: ...
+    @overload
+    def handle(self, command: Command, command_id: str) -> CommandResult: ...
     def handle(self, command: Command, command_id: str) -> CommandResult:
         handler = HANDLERS[type(command)]
         fingerprint = payload_hash(command)
@@ -53,8 +69,12 @@ class CommandBus:
             except TransactionConflictError as exc:
                 logger.info(
                     "command %s (%s, accounts %s) conflicted on attempt %d/%d: %s",
-                    command_id, type(command).__name__, accounts_touched(command),
-                    attempt, self.max_attempts, exc,
+                    command_id,
+                    type(command).__name__,
+                    accounts_touched(command),
+                    attempt,
+                    self.max_attempts,
+                    exc,
                 )
                 last_conflict = exc
                 if attempt < self.max_attempts:

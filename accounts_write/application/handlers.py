@@ -41,8 +41,11 @@ def _account_result(account: BankAccount, context: Context) -> AccountCommandRes
 
 def open_account(command: OpenAccount, uow: UnitOfWork, context: Context) -> AccountCommandResult:
     account = BankAccount.open(
-        account_id=uuid4(), owner=command.owner, currency=command.currency,
-        initial_deposit=command.initial_deposit, now=context.now,
+        account_id=uuid4(),
+        owner=command.owner,
+        currency=command.currency,
+        initial_deposit=command.initial_deposit,
+        now=context.now,
     )
     uow.accounts.add(account)
     return _account_result(account, context)

@@ -61,7 +61,12 @@ class BankAccount:
 
     @classmethod
     def open(
-        cls, *, account_id: UUID, owner: str, currency: str, initial_deposit: Decimal | None,
+        cls,
+        *,
+        account_id: UUID,
+        owner: str,
+        currency: str,
+        initial_deposit: Decimal | None,
         now: datetime,
     ) -> BankAccount:
         """A new account (AccountOpened, version 1), plus FundsDeposited if money comes with it."""
@@ -69,8 +74,12 @@ class BankAccount:
         code = Currency.parse(currency)
         deposit = None if initial_deposit is None or initial_deposit == 0 else checked_amount(initial_deposit)
         opened = ev.AccountOpened(
-            event_id=uuid4(), aggregate_id=account_id, aggregate_version=1, occurred_at=now,
-            owner=name, currency=code.value,
+            event_id=uuid4(),
+            aggregate_id=account_id,
+            aggregate_version=1,
+            occurred_at=now,
+            owner=name,
+            currency=code.value,
         )
         account = cls._from_opened(opened)
         account.pending_events.append(opened)
@@ -120,9 +129,15 @@ class BankAccount:
     def state(self) -> dict[str, Any]:
         """The observable state (no pending events): for comparisons and snapshots."""
         return {
-            "id": self.id, "owner": self.owner, "currency": self.currency, "balance": self.balance,
-            "status": self.status, "version": self.version, "opened_at": self.opened_at,
-            "updated_at": self.updated_at, "closed_at": self.closed_at,
+            "id": self.id,
+            "owner": self.owner,
+            "currency": self.currency,
+            "balance": self.balance,
+            "status": self.status,
+            "version": self.version,
+            "opened_at": self.opened_at,
+            "updated_at": self.updated_at,
+            "closed_at": self.closed_at,
         }
 
     # --- internals ----------------------------------------------------------------------------
@@ -130,9 +145,14 @@ class BankAccount:
     @classmethod
     def _from_opened(cls, opened: ev.AccountOpened) -> BankAccount:
         return cls(
-            id=opened.aggregate_id, owner=opened.owner, currency=Currency(opened.currency),
-            balance=ZERO, status=AccountStatus.OPEN, version=opened.aggregate_version,
-            opened_at=opened.occurred_at, updated_at=opened.occurred_at,
+            id=opened.aggregate_id,
+            owner=opened.owner,
+            currency=Currency(opened.currency),
+            balance=ZERO,
+            status=AccountStatus.OPEN,
+            version=opened.aggregate_version,
+            opened_at=opened.occurred_at,
+            updated_at=opened.occurred_at,
         )
 
     def _require_open(self) -> None:
@@ -148,8 +168,11 @@ class BankAccount:
 
     def _emit(self, event_class: type[ev.DomainEvent], now: datetime, **payload: Any) -> None:
         event = event_class(
-            event_id=uuid4(), aggregate_id=self.id, aggregate_version=self.version + 1,
-            occurred_at=now, **payload,
+            event_id=uuid4(),
+            aggregate_id=self.id,
+            aggregate_version=self.version + 1,
+            occurred_at=now,
+            **payload,
         )
         self._apply(event)
         self.pending_events.append(event)
@@ -187,10 +210,18 @@ def transfer(
         )
     source._require_funds(value)
     source._emit(
-        ev.TransferSent, now, transfer_id=transfer_id, to_account=target.id, amount=value,
+        ev.TransferSent,
+        now,
+        transfer_id=transfer_id,
+        to_account=target.id,
+        amount=value,
         balance_after=source.balance - value,
     )
     target._emit(
-        ev.TransferReceived, now, transfer_id=transfer_id, from_account=source.id, amount=value,
+        ev.TransferReceived,
+        now,
+        transfer_id=transfer_id,
+        from_account=source.id,
+        amount=value,
         balance_after=target.balance + value,
     )

@@ -29,7 +29,9 @@ class Command(BaseCommand):
             raise CommandError(
                 f"MongoDB at MONGO_URL could not be prepared ({type(exc).__name__}: {exc})"
             ) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"MongoDB replica set {set_name!r} ready; database {settings.MONGO_DB!r} has indexes "
-            f"{', '.join(sorted(created))}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"MongoDB replica set {set_name!r} ready; database {settings.MONGO_DB!r} has indexes "
+                f"{', '.join(sorted(created))}"
+            )
+        )

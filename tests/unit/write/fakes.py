@@ -61,19 +61,21 @@ class FakeUnitOfWork(UnitOfWork):
     def __init__(self, store: FakeStore, before_commit: Callable[[], None] | None = None) -> None:
         self.store = store
         self.before_commit = before_commit
-        self.accounts = FakeAccountRepository(store)
-        self.commands = FakeCommandLog(store)
+        self.fake_accounts = FakeAccountRepository(store)
+        self.fake_commands = FakeCommandLog(store)
+        self.accounts = self.fake_accounts
+        self.commands = self.fake_commands
         self.committed = False
 
     def commit(self) -> None:
         if self.before_commit is not None:
             self.before_commit()
-        changed = [account for account in self.accounts.seen.values() if account.pending_events]
+        changed = [account for account in self.fake_accounts.seen.values() if account.pending_events]
         for account in changed:
             stored = self.store.accounts.get(account.id)
-            if stored is not None and stored.version != self.accounts.versions_read.get(account.id):
+            if stored is not None and stored.version != self.fake_accounts.versions_read.get(account.id):
                 raise TransactionConflictError(f"account {account.id} changed")
-        record = self.commands.pending
+        record = self.fake_commands.pending
         command_id = record.command_id if record else ""
         for account in changed:
             self.store.outbox.extend((event, command_id) for event in account.take_events())

@@ -94,7 +94,9 @@ def test_deposit_adds_and_records_balance_after() -> None:
     (event,) = account.take_events()
     assert isinstance(event, ev.FundsDeposited)
     assert (event.amount, event.balance_after, event.aggregate_version) == (
-        Decimal("2.50"), Decimal("12.50"), 3,
+        Decimal("2.50"),
+        Decimal("12.50"),
+        3,
     )
 
 

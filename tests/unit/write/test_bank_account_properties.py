@@ -50,7 +50,8 @@ def run(initial: list[Decimal | None], ops: list[tuple[str, int, int, Decimal]])
 
 initial_deposits = st.lists(
     st.one_of(st.none(), st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1000"), places=2)),
-    min_size=3, max_size=3,
+    min_size=3,
+    max_size=3,
 )
 
 

@@ -137,8 +137,12 @@ def test_conflict_is_retried_and_then_succeeds() -> None:
 
     bus, _ = fake_bus(store)
     account_id = open_with(bus, None)
-    retrying = CommandBus(lambda: FakeUnitOfWork(store, before_commit=flaky), clock=StepClock(),
-                          max_attempts=3, sleep=lambda _: None)
+    retrying = CommandBus(
+        lambda: FakeUnitOfWork(store, before_commit=flaky),
+        clock=StepClock(),
+        max_attempts=3,
+        sleep=lambda _: None,
+    )
     result = retrying.handle(DepositFunds(account_id, Decimal("1.00")), "d")
     assert result.version == 2 and len(store.events_of(account_id)) == 2
 
@@ -154,8 +158,12 @@ def test_conflict_retries_are_bounded() -> None:
         raise TransactionConflictError("clash")
 
     sleeps: list[float] = []
-    retrying = CommandBus(lambda: FakeUnitOfWork(store, before_commit=always_conflict), clock=StepClock(),
-                          max_attempts=4, sleep=sleeps.append)
+    retrying = CommandBus(
+        lambda: FakeUnitOfWork(store, before_commit=always_conflict),
+        clock=StepClock(),
+        max_attempts=4,
+        sleep=sleeps.append,
+    )
     with pytest.raises(ConcurrencyConflictError):
         retrying.handle(DepositFunds(account_id, Decimal("1.00")), "d")
     assert len(attempts) == 4 and len(sleeps) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -18,7 +19,9 @@ from accounts_write.application.results import AccountCommandResult, AccountStat
 from accounts_write.domain.model import BankAccount, transfer
 
 NOW = datetime(2026, 3, 1, 9, 30, 15, 123000, tzinfo=UTC)
-CODEC = CodecOptions(tz_aware=True, uuid_representation=UuidRepresentation.STANDARD)
+CODEC: CodecOptions[dict[str, Any]] = CodecOptions(
+    tz_aware=True, uuid_representation=UuidRepresentation.STANDARD
+)
 
 
 def through_bson(document: dict) -> dict:
@@ -27,8 +30,9 @@ def through_bson(document: dict) -> dict:
 
 
 def accounts_with_history() -> tuple[BankAccount, BankAccount]:
-    source = BankAccount.open(account_id=uuid4(), owner="Ada", currency="EUR",
-                              initial_deposit=Decimal("10.00"), now=NOW)
+    source = BankAccount.open(
+        account_id=uuid4(), owner="Ada", currency="EUR", initial_deposit=Decimal("10.00"), now=NOW
+    )
     target = BankAccount.open(account_id=uuid4(), owner="Bob", currency="EUR", initial_deposit=None, now=NOW)
     transfer(source, target, Decimal("10.00"), transfer_id=uuid4(), now=NOW)
     source.close(NOW)
@@ -68,8 +72,13 @@ def test_event_class_names_match_the_contract() -> None:
     "result",
     [
         AccountCommandResult(uuid4(), 3, Decimal("12.50"), (uuid4(),), "cmd-a"),
-        TransferResult(uuid4(), AccountState(uuid4(), 4, Decimal("1.00")),
-                       AccountState(uuid4(), 2, Decimal("9.00")), (uuid4(), uuid4()), "cmd-t"),
+        TransferResult(
+            uuid4(),
+            AccountState(uuid4(), 4, Decimal("1.00")),
+            AccountState(uuid4(), 2, Decimal("9.00")),
+            (uuid4(), uuid4()),
+            "cmd-t",
+        ),
     ],
 )
 def test_command_record_round_trips(result: AccountCommandResult | TransferResult) -> None:
