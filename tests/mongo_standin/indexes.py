@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from sortedcontainers import SortedList
+
 from tests.mongo_standin.bsonvalues import sort_key
 from tests.mongo_standin.errors import BadValueError, CommandError, NotImplementedByStandinError
 from tests.mongo_standin.paths import MISSING, resolve, split
@@ -66,6 +68,8 @@ class Index:
         self.spec = spec
         self.entries: dict[KeyTuple, set[IdKey]] = {}
         self.first: dict[Any, set[IdKey]] | None = {} if len(spec.fields) > 1 else None
+        # First-field keys in BSON order, for range conditions ($gt, $lte, ...).
+        self.ordered: SortedList = SortedList()
 
     def keys_for(self, doc: dict[str, Any]) -> list[tuple[KeyTuple, tuple[Any, ...]]]:
         """(hashable key, raw values) pairs; one per array element for multikey fields."""
@@ -98,9 +102,18 @@ class Index:
 
     def add(self, idkey: IdKey, doc: dict[str, Any]) -> None:
         for key, _raw in self.keys_for(doc):
-            self.entries.setdefault(key, set()).add(idkey)
+            bucket = self.entries.get(key)
+            if bucket is None:
+                bucket = self.entries[key] = set()
+                if self.first is None:
+                    self.ordered.add(key[0])
+            bucket.add(idkey)
             if self.first is not None:
-                self.first.setdefault(key[0], set()).add(idkey)
+                first = self.first.get(key[0])
+                if first is None:
+                    first = self.first[key[0]] = set()
+                    self.ordered.add(key[0])
+                first.add(idkey)
 
     def remove(self, idkey: IdKey, doc: dict[str, Any]) -> None:
         for key, _raw in self.keys_for(doc):
@@ -109,18 +122,28 @@ class Index:
                 bucket.discard(idkey)
                 if not bucket:
                     del self.entries[key]
+                    if self.first is None:
+                        self.ordered.remove(key[0])
             if self.first is not None:
                 first = self.first.get(key[0])
                 if first is not None:
                     first.discard(idkey)
                     if not first:
                         del self.first[key[0]]
+                        self.ordered.remove(key[0])
 
     def lookup_first(self, value: Any) -> set[IdKey]:
         key = sort_key(value)
         if self.first is None:
             return self.entries.get((key,), set())
         return self.first.get(key, set())
+
+    def lookup_range(self, low: Any, low_inclusive: bool, high: Any, high_inclusive: bool) -> set[IdKey]:
+        """_id keys whose first-field key lies between two sort keys."""
+        found: set[IdKey] = set()
+        for key in self.ordered.irange(low, high, inclusive=(low_inclusive, high_inclusive)):
+            found |= self.entries[(key,)] if self.first is None else self.first[key]
+        return found
 
     def conflicts(self, idkey: IdKey, doc: dict[str, Any]) -> list[tuple[IdKey, tuple[Any, ...]]]:
         """For a unique index: (other _id key, raw key values) of documents holding one of doc's keys."""

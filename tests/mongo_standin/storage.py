@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from bson import ObjectId
+from bson import ObjectId, Regex
 
 from tests.mongo_standin.bsonvalues import sort_key
 from tests.mongo_standin.errors import BadValueError, CommandError
@@ -89,6 +89,9 @@ class Collection:
                 for value in found:
                     keys |= index.lookup_first(value)
                 return list(keys), index.spec.name
+            bounds = range_bounds(spec[field])
+            if bounds is not None:
+                return list(index.lookup_range(*bounds)), index.spec.name
         return None, None
 
     def unique_conflicts(
@@ -162,6 +165,37 @@ def _lookup_values(cond: Any) -> list[Any] | None:
         return None if any(v is MISSING for v in values) else values
     value = equality_value(cond)
     return None if value is MISSING else [value]
+
+
+RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte"})
+
+
+def range_bounds(cond: Any) -> tuple[Any, bool, Any, bool] | None:
+    """Sort-key bounds for a range on one BSON type (comparisons never cross types), or None."""
+    if not is_operator_doc(cond) or not set(cond) <= RANGE_OPERATORS:
+        return None
+    ranks = set()
+    low, low_inclusive, high, high_inclusive = None, True, None, True
+    for op, value in cond.items():
+        if value is None or isinstance(value, (dict, list, Regex)):
+            return None
+        key = sort_key(value)
+        ranks.add(key[0])
+        if op in ("$gt", "$gte"):
+            if low is None or key > low or (key == low and op == "$gt"):
+                low, low_inclusive = key, op == "$gte"
+        elif high is None or key < high or (key == high and op == "$lt"):
+            high, high_inclusive = key, op == "$lte"
+    if len(ranks) != 1:
+        return None
+    rank = ranks.pop()
+    # (rank,) sorts before and (rank + 0.5,) after every key of that type.
+    return (
+        low if low is not None else (rank,),
+        low_inclusive,
+        high if high is not None else (rank + 0.5,),
+        high_inclusive,
+    )
 
 
 VALID_NAME = re.compile(r"^[^$\x00]+$")
