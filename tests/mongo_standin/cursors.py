@@ -6,11 +6,14 @@ import itertools
 import random
 from typing import Any, Protocol
 
+import bson
 from bson import Int64
 
 from tests.mongo_standin.errors import CursorNotFoundError
+from tests.mongo_standin.wire import CODEC
 
 DEFAULT_FIRST_BATCH = 101
+MAX_BATCH_BYTES = 16 * 1024 * 1024 - 64 * 1024
 
 
 class Cursor(Protocol):
@@ -33,9 +36,17 @@ class ListCursor:
         self.position = 0
 
     def next_batch(self, ctx: Any, batch_size: int | None) -> list[dict[str, Any]]:
-        end = len(self.docs) if not batch_size else self.position + batch_size
-        batch = self.docs[self.position : end]
-        self.position += len(batch)
+        end = len(self.docs) if not batch_size else min(len(self.docs), self.position + batch_size)
+        batch: list[dict[str, Any]] = []
+        size = 0
+        # Like mongod, stop a batch before the reply would outgrow a 16 MiB BSON document.
+        while self.position < end:
+            doc = self.docs[self.position]
+            size += len(bson.encode(doc, codec_options=CODEC))
+            if batch and size > MAX_BATCH_BYTES:
+                break
+            batch.append(doc)
+            self.position += 1
         return batch
 
     @property
