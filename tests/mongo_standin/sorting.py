@@ -18,8 +18,8 @@ def validate_sort(spec: Any) -> list[tuple[list[str], int]]:
     for field, direction in spec.items():
         if isinstance(direction, dict):
             raise NotImplementedByStandinError(f"sort by {direction!r}")
-        if field == "$natural":
-            raise NotImplementedByStandinError("$natural sort")
+        if field == "$natural" and len(spec) > 1:
+            raise NotImplementedByStandinError("$natural combined with other sort keys")
         if isinstance(direction, bool) or direction not in (1, -1):
             raise BadValueError(
                 f"$sort key ordering must be 1 (for ascending) or -1 (for descending), got {direction!r}",
@@ -47,6 +47,8 @@ def sort_documents(docs: list[dict[str, Any]], spec: dict[str, Any] | None) -> l
     if not spec:
         return docs
     fields = validate_sort(spec)
+    if fields[0][0] == ["$natural"]:
+        return list(docs) if fields[0][1] == 1 else list(reversed(docs))
     ordered = list(docs)
     for parts, direction in reversed(fields):
         ordered.sort(key=lambda d, p=parts, dr=direction: _field_key(d, p, dr), reverse=direction == -1)  # type: ignore[misc]
