@@ -55,30 +55,29 @@ def run_command(engine: Engine, conn: Connection, body: dict[str, Any]) -> dict[
 def _run_locked(
     engine: Engine, conn: Connection, name: str, body: dict[str, Any], action: Any
 ) -> dict[str, Any]:
-    if True:
-        try:
-            reply = _execute(engine, conn, name, body)
-        except CommandError as exc:
-            reply = exc.to_reply()
-            if name in COMMANDS and COMMANDS[name].retryable_write and exc.code in RETRYABLE_WRITE_CODES:
-                reply.setdefault("errorLabels", []).append("RetryableWriteError")
-        except Exception as exc:  # a stand-in bug must reach the test as a failure, not a hang
-            log.exception("internal error in %s", name)
-            reply = CommandError(f"stand-in internal error in {name}: {exc!r}", code=1).to_reply()
-        if reply.get("ok") and not _satisfiable(body.get("writeConcern")):
-            reply["writeConcernError"] = {
-                "code": 100,
-                "codeName": "UnsatisfiableWriteConcern",
-                "errmsg": "Not enough data-bearing nodes",
-            }
-        if action is not None and action.write_concern_error is not None and reply.get("ok"):
-            reply = dict(reply, writeConcernError=action.write_concern_error)
-            labels = action.error_labels
-            if labels is None:
-                labels = _default_labels(name, body, int(action.write_concern_error.get("code", 0)))
-            if labels:
-                reply["errorLabels"] = labels
-        return _decorate(engine, reply)
+    try:
+        reply = _execute(engine, conn, name, body)
+    except CommandError as exc:
+        reply = exc.to_reply()
+        if name in COMMANDS and COMMANDS[name].retryable_write and exc.code in RETRYABLE_WRITE_CODES:
+            reply.setdefault("errorLabels", []).append("RetryableWriteError")
+    except Exception as exc:  # a stand-in bug must reach the test as a failure, not a hang
+        log.exception("internal error in %s", name)
+        reply = CommandError(f"stand-in internal error in {name}: {exc!r}", code=1).to_reply()
+    if reply.get("ok") and not _satisfiable(body.get("writeConcern")):
+        reply["writeConcernError"] = {
+            "code": 100,
+            "codeName": "UnsatisfiableWriteConcern",
+            "errmsg": "Not enough data-bearing nodes",
+        }
+    if action is not None and action.write_concern_error is not None and reply.get("ok"):
+        reply = dict(reply, writeConcernError=action.write_concern_error)
+        labels = action.error_labels
+        if labels is None:
+            labels = _default_labels(name, body, int(action.write_concern_error.get("code", 0)))
+        if labels:
+            reply["errorLabels"] = labels
+    return _decorate(engine, reply)
 
 
 def engine_failpoint(engine: Engine, name: str, conn: Connection) -> Any:
