@@ -32,8 +32,10 @@ from projector.retry import retry_due, sweep_unfinished
 
 logger = logging.getLogger(__name__)
 
-# ChangeStreamHistoryLost, ChangeStreamFatalError, CappedPositionLost: the resume point is gone.
-HISTORY_LOST_CODES = frozenset({286, 280, 136})
+# ChangeStreamHistoryLost, ChangeStreamFatalError, CappedPositionLost: the resume point is gone;
+# InvalidResumeToken: the token is not from this server's history (e.g. a rebuilt database).
+# Either way the stream starts afresh after a sweep of the outbox, which skips nothing.
+HISTORY_LOST_CODES = frozenset({286, 280, 136, 260})
 # After trouble, the leader re-applies due entries itself for this long (Celery does it anyway).
 SELF_HEAL_WINDOW = timedelta(seconds=60)
 SELF_HEAL_PENDING_GRACE = timedelta(seconds=1)

@@ -109,7 +109,8 @@ def test_the_ledger_lists_lines_oldest_first_with_signed_amounts(client):
     view = AccountViewFactory()
     LedgerLineFactory(account=view, aggregate_version=3, entry_type=LedgerEntryType.WITHDRAWAL,
                       amount=Decimal("-4.00"), balance_after=Decimal("6.00"))
-    LedgerLineFactory(account=view, aggregate_version=2, amount=Decimal("10.00"), balance_after=Decimal("10.00"))
+    LedgerLineFactory(account=view, aggregate_version=2, amount=Decimal("10.00"),
+                      balance_after=Decimal("10.00"))
 
     body = client.get(f"/api/accounts/{view.account_id}/ledger").json()
 

@@ -1,0 +1,1 @@
+"""Fault tests: kills, outages, duplicates, lost history, competing projectors."""
