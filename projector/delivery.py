@@ -19,6 +19,7 @@ from projector.checkpoint import CheckpointUpdate
 from projector.events import EventParseError, ProjectorEvent, parse_event
 from projector.leader import LeaderLease
 from projector.outbox import Document, OutboxStore
+from projector.status_writer import StatusWriter
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,12 @@ def deliver(
     claim: bool = True,
     checkpoint: CheckpointUpdate | None = None,
     fence: LeaderLease | None = None,
+    status_writer: StatusWriter | None = None,
 ) -> BatchOutcome:
-    """Apply ``documents``; a read-database error marks them failed and is re-raised."""
+    """Apply ``documents``; a read-database error marks them failed and is re-raised.
+
+    The outcome is recorded in the outbox after the commit: inline, or by ``status_writer``.
+    """
     events: list[ProjectorEvent] = []
     by_id: dict[uuid.UUID, Document] = {}
     rejected: list[tuple[Document, str]] = []
@@ -67,22 +72,24 @@ def deliver(
         logger.warning("batch of %d events not applied, marking them failed: %s", len(events), error)
         outbox.mark_failed([*rejected, *((doc, error) for doc in by_id.values())], now=timezone.now())
         raise
-    return _record(report, by_id, rejected, outbox)
-
-
-def _record(
-    report: ApplyReport,
-    by_id: dict[uuid.UUID, Document],
-    rejected: list[tuple[Document, str]],
-    outbox: OutboxStore,
-) -> BatchOutcome:
-    now = timezone.now()
-    outbox.mark_done(report.done_ids, now=now)
     failures = [*rejected, *((by_id[event_id], error) for event_id, error in report.failed.items())]
     for event_id, error in report.failed.items():
         logger.error("event %s failed to project: %s", event_id, error)
-    outbox.mark_failed(failures, now=now)
-    outbox.release(report.held_ids)
+
+    def record() -> None:
+        now = timezone.now()
+        outbox.mark_done(report.done_ids, now=now)
+        outbox.mark_failed(failures, now=now)
+        outbox.release(report.held_ids)
+
+    if status_writer is None:
+        record()
+    else:
+        status_writer.submit(record)
+    return _outcome(report, failures)
+
+
+def _outcome(report: ApplyReport, failures: list[tuple[Document, str]]) -> BatchOutcome:
     if report.held:
         logger.info(
             "held back %d events ahead of their aggregate's version: %s",

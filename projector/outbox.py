@@ -95,11 +95,7 @@ class OutboxStore:
     # --- delivery state -----------------------------------------------------------------------
     def claim(self, ids: Sequence[uuid.UUID], *, owner: str, now: datetime) -> None:
         """The leader takes the entries it is about to apply (anything not yet done or dead)."""
-        if ids:
-            self.collection.update_many(
-                {"_id": {"$in": list(ids)}, F.STATUS: {"$in": UNFINISHED}},
-                {"$set": self._lease(owner, now)},
-            )
+        self._update_each(ids, {F.STATUS: {"$in": UNFINISHED}}, {"$set": self._lease(owner, now)})
 
     def claim_unleased(self, ids: Sequence[uuid.UUID], *, owner: str, now: datetime) -> set[uuid.UUID]:
         """Take only entries nobody holds a live lease on; return the ids actually taken."""
@@ -117,19 +113,14 @@ class OutboxStore:
         return {doc["_id"] for doc in taken}
 
     def mark_done(self, ids: Sequence[uuid.UUID], *, now: datetime) -> None:
-        if ids:
-            self.collection.update_many(
-                {"_id": {"$in": list(ids)}},
-                {
-                    "$set": {
-                        F.STATUS: OutboxStatus.DONE.value,
-                        F.PROJECTED_AT: now,
-                        F.NEXT_ATTEMPT_AT: None,
-                        F.LEASE_OWNER: None,
-                        F.LEASE_UNTIL: None,
-                    }
-                },
-            )
+        done = {
+            F.STATUS: OutboxStatus.DONE.value,
+            F.PROJECTED_AT: now,
+            F.NEXT_ATTEMPT_AT: None,
+            F.LEASE_OWNER: None,
+            F.LEASE_UNTIL: None,
+        }
+        self._update_each(ids, {}, {"$set": done})
 
     def mark_failed(self, entries: Iterable[tuple[Document, str]], *, now: datetime) -> None:
         """Record a failed attempt per entry; an entry already done stays done."""
@@ -156,10 +147,16 @@ class OutboxStore:
 
     def release(self, ids: Sequence[uuid.UUID]) -> None:
         """Held-back entries go back to pending: they wait for their predecessor, not a backoff."""
+        pending = {F.STATUS: OutboxStatus.PENDING.value, F.LEASE_OWNER: None, F.LEASE_UNTIL: None}
+        self._update_each(ids, {F.STATUS: {"$in": UNFINISHED}}, {"$set": pending})
+
+    def _update_each(
+        self, ids: Sequence[uuid.UUID], condition: dict[str, Any], update: dict[str, Any]
+    ) -> None:
+        """One update per entry by ``_id``, sent as one unordered bulk write (one round trip)."""
         if ids:
-            self.collection.update_many(
-                {"_id": {"$in": list(ids)}, F.STATUS: {"$in": UNFINISHED}},
-                {"$set": {F.STATUS: OutboxStatus.PENDING.value, F.LEASE_OWNER: None, F.LEASE_UNTIL: None}},
+            self.collection.bulk_write(
+                [UpdateOne({"_id": entry_id, **condition}, update) for entry_id in ids], ordered=False
             )
 
     def _lease(self, owner: str, now: datetime) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from projector import metrics
 from projector.delivery import BatchOutcome, deliver
 from projector.leader import LeaderLease
 from projector.outbox import Document, OutboxStore
+from projector.status_writer import StatusWriter
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +56,17 @@ def sweep_unfinished(
     kind: str,
     fence: LeaderLease | None = None,
     stop: threading.Event | None = None,
+    status_writer: StatusWriter | None = None,
 ) -> SweepReport:
-    """Apply every entry that is not done (nor dead), aggregate by aggregate in version order."""
+    """Apply every entry that is not done (nor dead), aggregate by aggregate in version order.
+
+    No per-entry claim: only the leader sweeps (``fence``), and claiming a batch of a large backlog
+    would not keep the retry task off the rest of it anyway; a double apply is a duplicate.
+    """
     report = SweepReport()
     for chunk in _chunks(outbox.unfinished(batch_size=batch_size), batch_size):
-        report.add(len(chunk), deliver(chunk, outbox, owner=owner, fence=fence))
+        outcome = deliver(chunk, outbox, owner=owner, claim=False, fence=fence, status_writer=status_writer)
+        report.add(len(chunk), outcome)
         if stop is not None and stop.is_set():
             logger.info("%s sweep interrupted by shutdown after %d entries", kind, report.seen)
             break

@@ -29,6 +29,7 @@ from projector.delivery import deliver
 from projector.leader import LeaderLease, LeaseLostError
 from projector.outbox import OutboxStore
 from projector.retry import retry_due, sweep_unfinished
+from projector.status_writer import StatusWriter
 
 logger = logging.getLogger(__name__)
 
@@ -116,18 +117,18 @@ class ProjectorRunner:
             self._indexes_ready = True
         token = load_resume_token()
         # Open the stream before sweeping: whatever the sweep's query misses, the stream delivers.
-        with self._open_stream(token) as stream:
+        with self._open_stream(token) as stream, StatusWriter() as status_writer:
             logger.info(
                 "projector %s leads; stream resumes %s", self.owner, "at checkpoint" if token else "from now"
             )
             report = sweep_unfinished(
                 self.outbox, owner=self.owner, batch_size=self.config.batch_size, kind="catch-up",
-                fence=self.lease, stop=self.stop,
+                fence=self.lease, stop=self.stop, status_writer=status_writer,
             )
             if report.unfinished:
                 self._start_healing()
             self._failures = 0
-            self._tail(stream)
+            self._tail(stream, status_writer)
 
     def _open_stream(self, token: Mapping[str, Any] | None) -> ChangeStream[Any]:
         try:
@@ -140,17 +141,18 @@ class ProjectorRunner:
             raise
 
     # --- the inner loop: tailing -------------------------------------------------------------------
-    def _tail(self, stream: ChangeStream[Any]) -> None:
+    def _tail(self, stream: ChangeStream[Any], status_writer: StatusWriter) -> None:
         next_beat = next_checkpoint = time.monotonic()
         while not self.stop.is_set():
             now = time.monotonic()
             try:
+                status_writer.raise_if_failed()
                 if now >= next_beat:
                     self.lease.renew()
                     next_beat = now + self.config.lease_ttl.total_seconds() / 3
                 documents, token = self._collect(stream)
                 if documents:
-                    self._deliver_stream_batch(documents, token)
+                    self._deliver_stream_batch(documents, token, status_writer)
                     next_checkpoint = time.monotonic() + self.config.idle_checkpoint
                 elif now >= next_checkpoint:
                     self._save_idle_checkpoint(stream.resume_token)
@@ -180,10 +182,12 @@ class ProjectorRunner:
                 raise HistoryLostError(str(exc)) from exc
             raise
 
-    def _deliver_stream_batch(self, documents: list[Any], token: Mapping[str, Any] | None) -> None:
+    def _deliver_stream_batch(
+        self, documents: list[Any], token: Mapping[str, Any] | None, status_writer: StatusWriter
+    ) -> None:
         outcome = deliver(
-            documents, self.outbox, owner=self.owner,
-            checkpoint=CheckpointUpdate(resume_token=token), fence=self.lease,
+            documents, self.outbox, owner=self.owner, checkpoint=CheckpointUpdate(resume_token=token),
+            fence=self.lease, status_writer=status_writer,
         )
         if outcome.unfinished:
             self._start_healing()
