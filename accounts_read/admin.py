@@ -41,6 +41,13 @@ class LedgerLineAdmin(ReadOnlyAdmin):
 
 @admin.register(DailyTotal)
 class DailyTotalAdmin(ReadOnlyAdmin):
-    list_display = ("day", "currency", "deposited", "withdrawn", "transferred", "accounts_opened",
-                    "accounts_closed")
+    list_display = (
+        "day",
+        "currency",
+        "deposited",
+        "withdrawn",
+        "transferred",
+        "accounts_opened",
+        "accounts_closed",
+    )
     list_filter = ("currency",)

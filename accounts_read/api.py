@@ -29,8 +29,12 @@ Offset = Query(0, ge=0, le=1_000_000, description="Items to skip.")
 
 
 def not_found(account_id: UUID) -> ApiError:
-    return ApiError(404, "account_not_found", f"No account {account_id} on the read side.",
-                    {"account_id": str(account_id)})
+    return ApiError(
+        404,
+        "account_not_found",
+        f"No account {account_id} on the read side.",
+        {"account_id": str(account_id)},
+    )
 
 
 @router.get("/accounts", response=AccountPageOut, summary="List accounts (read side)")
@@ -42,12 +46,17 @@ def list_accounts(
     offset: int = Offset,
 ) -> AccountPageOut:
     page = selectors.account_list(status=status, owner=owner, limit=limit, offset=offset)
-    return AccountPageOut(items=[AccountOut.of(view) for view in page.items], count=page.count,
-                          limit=page.limit, offset=page.offset)
+    return AccountPageOut(
+        items=[AccountOut.of(view) for view in page.items],
+        count=page.count,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.get(
-    "/accounts/{account_id}", response={200: AccountOut, 404: ReadErrorOut, 422: ReadErrorOut},
+    "/accounts/{account_id}",
+    response={200: AccountOut, 404: ReadErrorOut, 422: ReadErrorOut},
     summary="One account (read side); ?min_version=N waits briefly for read-your-writes",
     description=(
         "Without min_version: the account as projected now. With min_version=N: waits up to "
@@ -69,8 +78,10 @@ def get_account(
         view = selectors.account_detail(account_id)
     else:
         read = selectors.account_at_version(
-            account_id, min_version,
-            timeout=settings.READ_YOUR_WRITES_TIMEOUT_SECONDS, poll=settings.READ_YOUR_WRITES_POLL_SECONDS,
+            account_id,
+            min_version,
+            timeout=settings.READ_YOUR_WRITES_TIMEOUT_SECONDS,
+            poll=settings.READ_YOUR_WRITES_POLL_SECONDS,
         )
         view, reached = read.account, read.reached
         response["X-Min-Version-Reached"] = "true" if reached else "false"
@@ -81,7 +92,8 @@ def get_account(
 
 
 @router.get(
-    "/accounts/{account_id}/ledger", response={200: LedgerPageOut, 404: ReadErrorOut, 422: ReadErrorOut},
+    "/accounts/{account_id}/ledger",
+    response={200: LedgerPageOut, 404: ReadErrorOut, 422: ReadErrorOut},
     summary="An account's ledger lines, oldest first (read side)",
 )
 def get_ledger(
@@ -90,8 +102,13 @@ def get_ledger(
     if selectors.account_detail(account_id) is None:
         raise not_found(account_id)
     page = selectors.ledger_page(account_id, limit=limit, offset=offset)
-    return LedgerPageOut(account_id=account_id, items=[LedgerLineOut.of(line) for line in page.items],
-                         count=page.count, limit=page.limit, offset=page.offset)
+    return LedgerPageOut(
+        account_id=account_id,
+        items=[LedgerLineOut.of(line) for line in page.items],
+        count=page.count,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.get("/daily-totals", response=list[DailyTotalOut], summary="Money moved per day and currency")

@@ -17,8 +17,6 @@ class LedgerEntryType(models.TextChoices):
     TRANSFER_IN = "transfer_in", "Transfer received"
 
 
-
-
 def money(**options: object) -> models.DecimalField:
     """A money column: Decimal with 2 places, room for 18 digits before the point."""
     return models.DecimalField(max_digits=20, decimal_places=2, **options)  # type: ignore[arg-type]

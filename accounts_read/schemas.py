@@ -34,9 +34,15 @@ class AccountOut(Schema):
     @classmethod
     def of(cls, view: AccountView, min_version_reached: bool | None = None) -> AccountOut:
         return cls(
-            account_id=view.account_id, owner=view.owner, currency=view.currency,
-            balance=money(view.balance), status=view.status, version=view.version,
-            opened_at=view.opened_at, updated_at=view.updated_at, closed_at=view.closed_at,
+            account_id=view.account_id,
+            owner=view.owner,
+            currency=view.currency,
+            balance=money(view.balance),
+            status=view.status,
+            version=view.version,
+            opened_at=view.opened_at,
+            updated_at=view.updated_at,
+            closed_at=view.closed_at,
             min_version_reached=min_version_reached,
         )
 
@@ -61,9 +67,14 @@ class LedgerLineOut(Schema):
     @classmethod
     def of(cls, line: LedgerLine) -> LedgerLineOut:
         return cls(
-            event_id=line.event_id, version=line.aggregate_version, entry_type=line.entry_type,
-            amount=money(line.amount), balance_after=money(line.balance_after),
-            counterparty=line.counterparty_id, transfer_id=line.transfer_id, occurred_at=line.occurred_at,
+            event_id=line.event_id,
+            version=line.aggregate_version,
+            entry_type=line.entry_type,
+            amount=money(line.amount),
+            balance_after=money(line.balance_after),
+            counterparty=line.counterparty_id,
+            transfer_id=line.transfer_id,
+            occurred_at=line.occurred_at,
         )
 
 
@@ -90,10 +101,15 @@ class DailyTotalOut(Schema):
     @classmethod
     def of(cls, total: DailyTotal) -> DailyTotalOut:
         return cls(
-            day=total.day, currency=total.currency, deposited=money(total.deposited),
-            withdrawn=money(total.withdrawn), transferred=money(total.transferred),
-            deposit_count=total.deposit_count, withdrawal_count=total.withdrawal_count,
-            transfer_count=total.transfer_count, accounts_opened=total.accounts_opened,
+            day=total.day,
+            currency=total.currency,
+            deposited=money(total.deposited),
+            withdrawn=money(total.withdrawn),
+            transferred=money(total.transferred),
+            deposit_count=total.deposit_count,
+            withdrawal_count=total.withdrawal_count,
+            transfer_count=total.transfer_count,
+            accounts_opened=total.accounts_opened,
             accounts_closed=total.accounts_closed,
         )
 

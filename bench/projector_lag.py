@@ -135,7 +135,7 @@ def main() -> None:
         try:
             with bootstrap.override_bus(bootstrap.build_bus(database=database)):
                 accounts = [bootstrap.handle(OpenAccount(owner=f"bench {n}", initial_deposit=Decimal("100")))
-                            .account_id for n in range(args.accounts)]  # type: ignore[union-attr]
+                            .account_id for n in range(args.accounts)]
                 while AccountView.objects.count() < len(accounts):
                     time.sleep(0.1)
                 for rate in args.rates:

@@ -28,8 +28,14 @@ from projector.projections import BatchChanges, ProjectionError, project
 
 ACCOUNT_FIELDS = ("balance", "status", "version", "updated_at", "closed_at")
 DAILY_FIELDS = (
-    "deposited", "withdrawn", "transferred", "deposit_count", "withdrawal_count",
-    "transfer_count", "accounts_opened", "accounts_closed",
+    "deposited",
+    "withdrawn",
+    "transferred",
+    "deposit_count",
+    "withdrawal_count",
+    "transfer_count",
+    "accounts_opened",
+    "accounts_closed",
 )
 
 

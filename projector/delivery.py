@@ -93,7 +93,8 @@ def _outcome(report: ApplyReport, failures: list[tuple[Document, str]]) -> Batch
     if report.held:
         logger.info(
             "held back %d events ahead of their aggregate's version: %s",
-            len(report.held), ", ".join(f"{e.aggregate_id}@v{e.version}" for e in report.held[:10]),
+            len(report.held),
+            ", ".join(f"{e.aggregate_id}@v{e.version}" for e in report.held[:10]),
         )
     return BatchOutcome(
         applied=len(report.applied),

@@ -44,7 +44,9 @@ class LeaderLease:
             if lease.owner != self.owner:
                 logger.info(
                     "leader lease %s acquired by %s (previous holder: %s)",
-                    self.name, self.owner, lease.owner or "none",
+                    self.name,
+                    self.owner,
+                    lease.owner or "none",
                 )
                 lease.owner = self.owner
                 lease.acquired_at = now

@@ -108,7 +108,10 @@ def _money_movement(
     if expected != event.balance_after:
         logger.warning(
             "balance drift on %s: read side computes %s, event %s says %s",
-            account.account_id, expected, event.event_id, event.balance_after,
+            account.account_id,
+            expected,
+            event.event_id,
+            event.balance_after,
         )
     account.balance = event.balance_after
     changes.ledger_lines.append(

@@ -107,6 +107,12 @@ def _log(kind: str, report: SweepReport, skipped: int = 0) -> None:
     logger.info(
         "%s sweep: %d entries in %d batches — %d applied, %d duplicates, %d held, %d failed, "
         "%d leased elsewhere",
-        kind, report.seen, report.batches, report.applied, report.duplicates, report.held,
-        report.failed, skipped,
+        kind,
+        report.seen,
+        report.batches,
+        report.applied,
+        report.duplicates,
+        report.held,
+        report.failed,
+        skipped,
     )

@@ -122,8 +122,13 @@ class ProjectorRunner:
                 "projector %s leads; stream resumes %s", self.owner, "at checkpoint" if token else "from now"
             )
             report = sweep_unfinished(
-                self.outbox, owner=self.owner, batch_size=self.config.batch_size, kind="catch-up",
-                fence=self.lease, stop=self.stop, status_writer=status_writer,
+                self.outbox,
+                owner=self.owner,
+                batch_size=self.config.batch_size,
+                kind="catch-up",
+                fence=self.lease,
+                stop=self.stop,
+                status_writer=status_writer,
             )
             if report.unfinished:
                 self._start_healing()
@@ -186,14 +191,22 @@ class ProjectorRunner:
         self, documents: list[Any], token: Mapping[str, Any] | None, status_writer: StatusWriter
     ) -> None:
         outcome = deliver(
-            documents, self.outbox, owner=self.owner, checkpoint=CheckpointUpdate(resume_token=token),
-            fence=self.lease, status_writer=status_writer,
+            documents,
+            self.outbox,
+            owner=self.owner,
+            checkpoint=CheckpointUpdate(resume_token=token),
+            fence=self.lease,
+            status_writer=status_writer,
         )
         if outcome.unfinished:
             self._start_healing()
         logger.debug(
             "stream batch: %d events, %d applied, %d duplicates, %d held, %d failed",
-            len(documents), outcome.applied, outcome.duplicates, outcome.held, outcome.failed,
+            len(documents),
+            outcome.applied,
+            outcome.duplicates,
+            outcome.held,
+            outcome.failed,
         )
 
     def _save_idle_checkpoint(self, token: Mapping[str, Any] | None) -> None:
@@ -213,8 +226,12 @@ class ProjectorRunner:
             return
         self._next_heal = now + self.config.retry_interval / 2
         report = retry_due(
-            self.outbox, owner=self.owner, pending_grace=SELF_HEAL_PENDING_GRACE,
-            limit=self.config.retry_limit, batch_size=self.config.batch_size, kind="self-heal",
+            self.outbox,
+            owner=self.owner,
+            pending_grace=SELF_HEAL_PENDING_GRACE,
+            limit=self.config.retry_limit,
+            batch_size=self.config.batch_size,
+            kind="self-heal",
         )
         if report.unfinished:
             self._start_healing()
@@ -231,7 +248,12 @@ class ProjectorRunner:
         metrics.RECONNECTS.labels(database).inc()
         logger.warning(
             "projector %s: %s unavailable (%s: %s); retry %d in %.2fs",
-            self.owner, database, exc.__class__.__name__, exc, self._failures, delay,
+            self.owner,
+            database,
+            exc.__class__.__name__,
+            exc,
+            self._failures,
+            delay,
         )
         # Drop broken connections; the next query opens a fresh one (pymongo reconnects itself).
         connections.close_all()

@@ -75,8 +75,9 @@ class StatusWriter:
                     dropped = 0
                 job()
             except PyMongoError as exc:
-                logger.warning("outbox status write failed (entries stay unfinished, re-applied later): %s",
-                               exc)
+                logger.warning(
+                    "outbox status write failed (entries stay unfinished, re-applied later): %s", exc
+                )
                 self._error = exc
             finally:
                 self._jobs.task_done()

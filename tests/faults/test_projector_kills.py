@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.faults.convergence import wait_for_convergence
-from tests.faults.processes import wait_for_log
+from tests.faults.processes import ProjectorProcess, wait_for_log
 from tests.faults.workload import Workload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.timeout(240)]
@@ -21,7 +21,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(write_side, spawn_p
     workload.open_accounts()
     writer = workload.start()
     rng = random.Random(11)
-    victims = []
+    victims: list[ProjectorProcess] = []
     while len(victims) < KILLS or not workload.done.is_set():
         victims.append(spawn_projector(f"victim-{len(victims)}"))
         # Anywhere from start-up and catch-up to the middle of tailing.

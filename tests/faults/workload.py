@@ -12,6 +12,7 @@ from accounts_write import bootstrap
 from accounts_write.application.errors import ConcurrencyConflictError
 from accounts_write.domain.commands import (
     CloseAccount,
+    Command,
     DepositFunds,
     OpenAccount,
     TransferFunds,
@@ -35,7 +36,7 @@ class Workload:
     def open_accounts(self) -> None:
         for n in range(self.accounts):
             result = bootstrap.handle(OpenAccount(owner=f"owner {n}", initial_deposit=Decimal("100.00")))
-            self.account_ids.append(result.account_id)  # type: ignore[union-attr]
+            self.account_ids.append(result.account_id)
 
     def run(self) -> None:
         rng = random.Random(self.seed)
@@ -51,7 +52,7 @@ class Workload:
         amount = Decimal(rng.randint(100, 5000)) / 100
         kind = rng.random()
         if kind < 0.4:
-            command: object = DepositFunds(account_id=account, amount=amount)
+            command: Command = DepositFunds(account_id=account, amount=amount)
         elif kind < 0.7:
             command = WithdrawFunds(account_id=account, amount=amount)
         else:
@@ -61,11 +62,11 @@ class Workload:
 
     def _close_one_empty_account(self) -> None:
         result = bootstrap.handle(OpenAccount(owner="to be closed"))
-        self._handle(CloseAccount(account_id=result.account_id))  # type: ignore[union-attr]
+        self._handle(CloseAccount(account_id=result.account_id))
 
-    def _handle(self, command: object) -> None:
+    def _handle(self, command: Command) -> None:
         try:
-            bootstrap.handle(command)  # type: ignore[arg-type]
+            bootstrap.handle(command)
             self.succeeded += 1
         except (DomainError, ConcurrencyConflictError):
             self.refused += 1

@@ -23,7 +23,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--owner", default=None, help="Name of this projector in the leader lease.")
         parser.add_argument(
-            "--metrics-port", type=int, default=settings.PROJECTOR_METRICS_PORT,
+            "--metrics-port",
+            type=int,
+            default=settings.PROJECTOR_METRICS_PORT,
             help="Serve Prometheus metrics on this port (0: off).",
         )
 

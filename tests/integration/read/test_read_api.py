@@ -90,7 +90,7 @@ def test_min_version_for_an_account_never_projected_is_a_404_after_the_wait(clie
 
 @pytest.mark.django_db(transaction=True)
 def test_min_version_waits_until_the_projection_catches_up(client):
-    view = AccountViewFactory(version=1)
+    view = AccountViewFactory.create(version=1)
 
     def project_later() -> None:
         time.sleep(0.15)
