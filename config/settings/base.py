@@ -109,7 +109,14 @@ def read_database(url: str) -> dict[str, Any]:
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     if config["ENGINE"] == "django.db.backends.mysql":
         # READ COMMITTED: the projector locks the rows it gates on, and plain reads never block.
-        config["OPTIONS"] = {"charset": "utf8mb4", "isolation_level": "read committed"}
+        # Timeouts: a MySQL that vanishes without closing its sockets must not hang the projector.
+        config["OPTIONS"] = {
+            "charset": "utf8mb4",
+            "isolation_level": "read committed",
+            "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
+            "read_timeout": env_int("DATABASE_READ_TIMEOUT", 30),
+            "write_timeout": env_int("DATABASE_WRITE_TIMEOUT", 30),
+        }
         config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
     return config
 
