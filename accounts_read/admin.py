@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from accounts_read.models import AccountView, DailyTotal, LedgerLine
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Projections are rebuilt from events, never edited by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from config.admin import ReadOnlyModelAdmin
 
 
 @admin.register(AccountView)
-class AccountViewAdmin(ReadOnlyAdmin):
+class AccountViewAdmin(ReadOnlyModelAdmin):
     list_display = ("account_id", "owner", "currency", "balance", "status", "version", "updated_at")
     list_filter = ("status", "currency")
     search_fields = ("owner", "account_id")
@@ -32,7 +17,7 @@ class AccountViewAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LedgerLine)
-class LedgerLineAdmin(ReadOnlyAdmin):
+class LedgerLineAdmin(ReadOnlyModelAdmin):
     list_display = ("account_id", "aggregate_version", "entry_type", "amount", "balance_after", "occurred_at")
     list_filter = ("entry_type",)
     search_fields = ("=account__account_id", "=event_id", "=transfer_id")
@@ -40,7 +25,7 @@ class LedgerLineAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DailyTotal)
-class DailyTotalAdmin(ReadOnlyAdmin):
+class DailyTotalAdmin(ReadOnlyModelAdmin):
     list_display = (
         "day",
         "currency",
