@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import signal
 import sys
@@ -29,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
     load_all()
+    # Stored documents are long-lived and acyclic: with the default thresholds the cyclic collector
+    # keeps re-walking every one of them while a big backlog is written (pauses of many ms).
+    gc.set_threshold(100_000, 50, 100)
     engine = Engine(history_size=args.history_size, dbpath=args.dbpath)
     server = StandinServer(args.host, args.port, engine)
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import calendar
 import datetime
 import math
+import struct
 from decimal import Decimal
 from typing import Any
 
+import bson
 from bson import Binary, Code, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
 from bson.datetime_ms import DatetimeMS
+
+from tests.mongo_standin.wire import CODEC
 
 # Canonical type ranks (https://www.mongodb.com/docs/manual/reference/bson-type-comparison-order/).
 RANK_MINKEY, RANK_NULL, RANK_NUMBER, RANK_STRING, RANK_OBJECT, RANK_ARRAY = 0, 5, 10, 15, 20, 25
@@ -174,3 +178,33 @@ def to_decimal(value: Any) -> Decimal:
     if isinstance(value, Decimal128):
         return value.to_decimal()
     return Decimal(value)
+
+
+_EXACT_TYPES = (str, int, bool, type(None))
+
+
+def bson_identical(left: Any, right: Any) -> bool:
+    """Whether two values encode to the same BSON bytes (types, field order and all), without encoding.
+
+    Shared subtrees (copy-on-write updates) are identical by identity; only differing leaves that are
+    not plain str/int/bool/None/float are compared by encoding them.
+    """
+    if left is right:
+        return True
+    kind = type(left)
+    if kind is not type(right):
+        return False
+    if kind is dict:
+        return len(left) == len(right) and all(
+            lk == rk and bson_identical(lv, rv)
+            for (lk, lv), (rk, rv) in zip(left.items(), right.items(), strict=True)
+        )
+    if kind is list:
+        return len(left) == len(right) and all(
+            bson_identical(lv, rv) for lv, rv in zip(left, right, strict=True)
+        )
+    if kind in _EXACT_TYPES:
+        return bool(left == right)
+    if kind is float:
+        return struct.pack("<d", left) == struct.pack("<d", right)
+    return bson.encode({"v": left}, codec_options=CODEC) == bson.encode({"v": right}, codec_options=CODEC)

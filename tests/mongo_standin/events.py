@@ -43,6 +43,8 @@ def _diff(
 ) -> None:
     for key, value in after.items():
         path = prefix + key
+        if key in before and before[key] is value:
+            continue  # shared by the copy-on-write update: unchanged
         if key not in before:
             updated[path] = value
         elif isinstance(value, dict) and isinstance(before[key], dict) and value and before[key]:

@@ -100,6 +100,16 @@ class Index:
                 pairs.append((key, combo))
         return pairs
 
+    def unaffected(self, old: dict[str, Any], new: dict[str, Any]) -> bool:
+        """Whether an update keeps this index's keys: every indexed top-level field is the same object.
+
+        Updates copy on write, so an untouched field is shared by identity; a partial index also
+        depends on its filter's fields, so it is always recomputed.
+        """
+        if self.spec.partial_pred is not None:
+            return False
+        return all(old.get(parts[0], MISSING) is new.get(parts[0], MISSING) for parts in self.spec.paths)
+
     def add(self, idkey: IdKey, doc: dict[str, Any]) -> None:
         for key, _raw in self.keys_for(doc):
             bucket = self.entries.get(key)

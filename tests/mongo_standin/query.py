@@ -136,15 +136,26 @@ def _compare(target: Any, op: Callable[[Any, Any], bool], inclusive: bool) -> Va
 def _in(targets: Any, op_name: str) -> ValuesPredicate:
     if not isinstance(targets, list):
         raise BadValueError(f"{op_name} needs an array")
+    # Equalities become one hashed set of sort keys (equal keys mean BSON-equal values), so a
+    # large $in costs one lookup per candidate value instead of one comparison per target.
+    keys: set[tuple[Any, ...]] = set()
     preds: list[ValuesPredicate] = []
     for target in targets:
         if isinstance(target, (Regex, re.Pattern)):
             preds.append(_regex_match(_to_regex(target)))
         elif is_operator_doc(target):
             raise BadValueError(f"cannot nest $ under {op_name}")
+        elif target is None:
+            preds.append(_eq(None))
         else:
-            preds.append(_eq(target))
-    return lambda values: any(p(values) for p in preds)
+            keys.add(sort_key(target))
+
+    def predicate(values: list[Any]) -> bool:
+        if keys and any(sort_key(c) in keys for c in _candidates(values)):
+            return True
+        return any(p(values) for p in preds)
+
+    return predicate
 
 
 def _to_regex(value: Any, options: str = "") -> re.Pattern[str]:

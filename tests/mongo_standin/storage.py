@@ -109,11 +109,14 @@ class Collection:
         old_doc = old.doc if old is not None else None
         if old_doc is not None:
             self.live -= 1
-            for index in self.indexes.values():
-                index.remove(idkey, old_doc)
         if doc is not None:
             self.live += 1
-            for index in self.indexes.values():
+        for index in self.indexes.values():
+            if old_doc is not None and doc is not None and index.unaffected(old_doc, doc):
+                continue
+            if old_doc is not None:
+                index.remove(idkey, old_doc)
+            if doc is not None:
                 index.add(idkey, doc)
         prev = old if keep_history else None
         if prev is not None or (keep_history and doc is None):

@@ -77,8 +77,13 @@ def apply_replacement(old: dict[str, Any], replacement: dict[str, Any]) -> dict[
 def apply_update(
     doc: dict[str, Any], update: dict[str, Any], inserting: bool, now: datetime.datetime, ts: Timestamp
 ) -> dict[str, Any]:
-    """A new document; the stored one is never touched."""
-    new = copy.deepcopy(doc)
+    """A new document; the stored one is never touched.
+
+    Copy-on-write: stored documents are immutable, so the new one shares every subtree the update
+    leaves alone and copies only the containers on the paths it writes.
+    """
+    new = dict(doc)
+    owned: dict[int, Any] = {id(new): new}
     seen: list[str] = []
     for op, fields in update.items():
         if op not in UPDATE_OPERATORS:
@@ -99,7 +104,7 @@ def apply_update(
                 _check_path(arg, seen)
             if op == "$setOnInsert" and not inserting:
                 continue
-            _apply_one(new, op, path, arg, now, ts)
+            _apply_one(new, owned, op, path, arg, now, ts)
     if "_id" in doc and ("_id" not in new or not values_equal(new["_id"], doc["_id"])):
         raise CommandError(
             "Performing an update on the path '_id' would modify the immutable field '_id'", code=66
@@ -119,13 +124,46 @@ def _check_path(path: Any, seen: list[str]) -> None:
     seen.append(path)
 
 
+def _own_path(doc: dict[str, Any], parts: list[str], owned: dict[int, Any]) -> None:
+    """Replace each shared container on the way to the path's last part by a private shallow copy."""
+    node: Any = doc
+    for part in parts[:-1]:
+        key: Any
+        if isinstance(node, dict) and part in node:
+            key = part
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            key = int(part)
+        else:
+            return
+        child = node[key]
+        if not isinstance(child, (dict, list)):
+            return
+        if id(child) not in owned:
+            child = dict(child) if isinstance(child, dict) else list(child)
+            owned[id(child)] = child
+            node[key] = child
+        node = child
+
+
+def _fresh(value: Any) -> Any:
+    """A value to store: containers are copied (the request may reuse them), scalars are immutable."""
+    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+
+
 def _apply_one(
-    doc: dict[str, Any], op: str, path: str, arg: Any, now: datetime.datetime, ts: Timestamp
+    doc: dict[str, Any],
+    owned: dict[int, Any],
+    op: str,
+    path: str,
+    arg: Any,
+    now: datetime.datetime,
+    ts: Timestamp,
 ) -> None:
     parts = split(path)
+    _own_path(doc, parts, owned)
     current = get_plain(doc, parts)
     if op in ("$set", "$setOnInsert"):
-        set_path(doc, parts, copy.deepcopy(arg))
+        set_path(doc, parts, _fresh(arg))
     elif op == "$unset":
         unset_path(doc, parts)
     elif op in ("$inc", "$mul"):
@@ -148,7 +186,7 @@ def _apply_one(
         if current is MISSING or (
             sort_key(arg) < sort_key(current) if op == "$min" else sort_key(arg) > sort_key(current)
         ):
-            set_path(doc, parts, copy.deepcopy(arg))
+            set_path(doc, parts, _fresh(arg))
     elif op == "$currentDate":
         wants_ts = isinstance(arg, dict) and arg.get("$type") == "timestamp"
         if isinstance(arg, dict) and arg.get("$type") not in ("date", "timestamp"):
@@ -157,7 +195,9 @@ def _apply_one(
     elif op == "$rename":
         if current is not MISSING:
             unset_path(doc, parts)
-            set_path(doc, split(arg), current)
+            target = split(arg)
+            _own_path(doc, target, owned)
+            set_path(doc, target, current)
     else:
         _apply_array_op(doc, op, path, parts, current, arg)
 

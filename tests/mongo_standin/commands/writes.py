@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import bson
 from bson import ObjectId
 
+from tests.mongo_standin.bsonvalues import bson_identical
 from tests.mongo_standin.commands import Context, check_sub_fields, command
 from tests.mongo_standin.commands.common import check_hint, matching, now_millis, refuse, retry_locked
 from tests.mongo_standin.errors import BadValueError, CommandError, FailedToParseError
@@ -21,7 +21,6 @@ from tests.mongo_standin.update import (
     upsert_seed,
     validate_replacement,
 )
-from tests.mongo_standin.wire import CODEC
 
 UPDATE_STATEMENT = frozenset(
     {"q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "sort", "upsertSupplied"}
@@ -87,18 +86,16 @@ def insert(ctx: Context) -> dict[str, Any]:
     return _finish(ctx, {"n": n}, errors)
 
 
-def _encoded(doc: dict[str, Any]) -> bytes:
-    return bson.encode(doc, codec_options=CODEC)
-
-
 def update_one_document(ctx: Context, coll: Collection, old: dict[str, Any], update: Any) -> dict[str, Any]:
+    """The updated document, written; ``old`` itself when the update changes no byte of it (a no-op)."""
     replacing = is_replacement(update)
     if replacing:
         new = apply_replacement(old, update)
     else:
         new = apply_update(old, update, inserting=False, now=now_millis(), ts=ctx.engine.clock.last)
-    if _encoded(new) != _encoded(old):
-        ctx.engine.write(ctx.unit, ctx.txn, coll, "replace" if replacing else "update", old, new)
+    if bson_identical(new, old):
+        return old
+    ctx.engine.write(ctx.unit, ctx.txn, coll, "replace" if replacing else "update", old, new)
     return new
 
 
@@ -134,8 +131,7 @@ def _update_statement(ctx: Context, coll: Collection, stmt: dict[str, Any]) -> t
             current = ctx.engine.visible(ctx.txn, ctx.namespace, id_key(doc["_id"]))
             if current is None or not predicate(current):
                 return False
-            new = update_one_document(ctx, coll, current, update)
-            return new is not current and _encoded(new) != _encoded(current)
+            return update_one_document(ctx, coll, current, update) is not current
 
         changed = retry_locked(ctx, one)
         matched += 1
