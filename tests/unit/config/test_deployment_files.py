@@ -115,7 +115,8 @@ def test_dockerfile_builds_python_3_11_with_pinned_requirements() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11", dockerfile, re.MULTILINE)
     assert "pip install -r requirements.txt" in dockerfile
-    assert "collectstatic" in dockerfile
+    # Static files are collected with the production storage, whose manifest whitenoise serves.
+    assert re.search(r"DJANGO_SETTINGS_MODULE=config\.settings\.production\S* .*\n.*collectstatic", dockerfile)
 
 
 def test_github_workflow_runs_make_test_against_real_services() -> None:
