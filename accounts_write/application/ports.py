@@ -28,7 +28,7 @@ class AccountRepository(abc.ABC):
 
     @abc.abstractmethod
     def _load(self, account_id: UUID) -> BankAccount:
-        raise NotImplementedError
+        """Read one account from the store, or raise ``AccountNotFoundError``."""
 
 
 class CommandLog(abc.ABC):
@@ -36,11 +36,11 @@ class CommandLog(abc.ABC):
 
     @abc.abstractmethod
     def get(self, command_id: str) -> CommandRecord | None:
-        raise NotImplementedError
+        """The record of an earlier command with this id, if any."""
 
     @abc.abstractmethod
     def add(self, record: CommandRecord) -> None:
-        raise NotImplementedError
+        """Record the command; it is stored by the unit of work's commit."""
 
 
 class UnitOfWork(abc.ABC):
@@ -63,9 +63,7 @@ class UnitOfWork(abc.ABC):
     @abc.abstractmethod
     def commit(self) -> None:
         """Persist every changed account, its pending events and the command record atomically."""
-        raise NotImplementedError
 
     @abc.abstractmethod
     def rollback(self) -> None:
         """Discard everything not committed (a no-op after ``commit()``)."""
-        raise NotImplementedError
