@@ -76,6 +76,14 @@ def datetime_millis(value: datetime.datetime | DatetimeMS) -> int:
 
 def sort_key(value: Any) -> tuple[Any, ...]:
     """A hashable key; equal keys mean BSON-equal values, key order is BSON comparison order."""
+    kind = type(value)
+    # Fast paths for the commonest exact types; the general rules below give the same keys.
+    if kind is str:
+        return (RANK_STRING, value)
+    if kind is int:
+        return (RANK_NUMBER, (1, value))
+    if kind is Binary:
+        return (RANK_BINARY, len(value), value.subtype, bytes(value))
     rank = canonical_rank(value)
     if rank == RANK_NUMBER:
         return (rank, number_key(value))

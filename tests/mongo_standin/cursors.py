@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import bson
 from bson import Int64
+from bson.raw_bson import RawBSONDocument
 
 from tests.mongo_standin.errors import CursorNotFoundError
 from tests.mongo_standin.wire import CODEC
@@ -37,15 +38,16 @@ class ListCursor:
 
     def next_batch(self, ctx: Any, batch_size: int | None) -> list[dict[str, Any]]:
         end = len(self.docs) if not batch_size else min(len(self.docs), self.position + batch_size)
-        batch: list[dict[str, Any]] = []
+        batch: list[Any] = []
         size = 0
-        # Like mongod, stop a batch before the reply would outgrow a 16 MiB BSON document.
+        # Like mongod, stop a batch before the reply would outgrow a 16 MiB BSON document. Each
+        # document is encoded once: the reply embeds the raw bytes measured here.
         while self.position < end:
-            doc = self.docs[self.position]
-            size += len(bson.encode(doc, codec_options=CODEC))
+            encoded = bson.encode(self.docs[self.position], codec_options=CODEC)
+            size += len(encoded)
             if batch and size > MAX_BATCH_BYTES:
                 break
-            batch.append(doc)
+            batch.append(RawBSONDocument(encoded))
             self.position += 1
         return batch
 

@@ -16,7 +16,7 @@ from tests.mongo_standin.history import ChangeHistory, ClusterClock, make_token,
 from tests.mongo_standin.indexes import IndexSpec
 from tests.mongo_standin.journal import Journal
 from tests.mongo_standin.locks import LockTable
-from tests.mongo_standin.query import compile_filter
+from tests.mongo_standin.query import Predicate, compile_filter
 from tests.mongo_standin.storage import Collection, IdKey, id_key
 from tests.mongo_standin.transactions import SessionRegistry, Transaction
 
@@ -30,6 +30,7 @@ class WriteUnit:
         self.ops: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.retry: dict[str, Any] | None = None
+        self.wall: Any = None  # one wall-clock time per command, read once (milliseconds anyway)
 
 
 class Engine:
@@ -96,10 +97,15 @@ class Engine:
     # -- reads ---------------------------------------------------------------------------------
 
     def read(
-        self, txn: Transaction | None, namespace: Namespace, spec: dict[str, Any] | None
+        self,
+        txn: Transaction | None,
+        namespace: Namespace,
+        spec: dict[str, Any] | None,
+        predicate: Predicate | None = None,
     ) -> list[dict[str, Any]]:
         """Matching documents in natural order: committed state, or a snapshot plus own writes."""
-        predicate = compile_filter(spec)
+        if predicate is None:
+            predicate = compile_filter(spec)
         coll = self.collection(*namespace)
         overlay = txn.overlay.get(namespace, {}) if txn is not None else {}
         snapshot = txn.snapshot if txn is not None else None
@@ -178,7 +184,9 @@ class Engine:
         ts = ts or self.clock.tick()
         number = self.history.next_number()
         txn_info = (txn.session.lsid, txn.number) if txn is not None else None
-        unit.events.append(finish_event(stub, make_token(ts, number, invalidate), ts, wall_time(), txn_info))
+        if unit.wall is None:
+            unit.wall = wall_time()
+        unit.events.append(finish_event(stub, make_token(ts, number, invalidate), ts, unit.wall, txn_info))
 
     def flush(self, unit: WriteUnit) -> None:
         """Make a command's writes durable (journal fsync) and visible to change streams."""
@@ -196,7 +204,7 @@ class Engine:
             )
         for event in unit.events:
             self.history.append(event, int(event["_id"]["_data"][18:34], 16))
-        unit.ops, unit.events = [], []
+        unit.ops, unit.events, unit.wall = [], [], None
         self.cond.notify_all()
 
     # -- transactions --------------------------------------------------------------------------

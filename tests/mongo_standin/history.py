@@ -37,7 +37,7 @@ class ClusterClock:
 
 def make_token(ts: Timestamp, number: int, invalidate: bool = False) -> dict[str, str]:
     # Hex that sorts like (clusterTime, event number); opaque to clients as the drivers spec requires.
-    return {"_data": f"82{ts.time:08X}{ts.inc:08X}{number:016X}{1 if invalidate else 0}"}
+    return {"_data": f"82{(ts.time << 96) | (ts.inc << 64) | number:032X}{1 if invalidate else 0}"}
 
 
 def parse_token(token: Any) -> tuple[Timestamp, int, bool]:

@@ -70,11 +70,22 @@ class Index:
         self.first: dict[Any, set[IdKey]] | None = {} if len(spec.fields) > 1 else None
         # First-field keys in BSON order, for range conditions ($gt, $lte, ...).
         self.ordered: SortedList = SortedList()
+        # Field names when no indexed path is dotted (the key-computing fast path), else empty.
+        self.top_level = [] if any(len(p) > 1 for p in spec.paths) else list(spec.fields)
+        # The keys each document was indexed under (documents are immutable): removal needs no recompute.
+        self.keys_of: dict[IdKey, list[KeyTuple]] = {}
 
     def keys_for(self, doc: dict[str, Any]) -> list[tuple[KeyTuple, tuple[Any, ...]]]:
         """(hashable key, raw values) pairs; one per array element for multikey fields."""
         if self.spec.partial_pred is not None and not self.spec.partial_pred(doc):
             return []
+        if self.top_level:
+            # Top-level fields holding neither arrays nor documents: exactly one key, no expansion.
+            raw = tuple([doc.get(name) for name in self.top_level])
+            if not any([isinstance(v, (list, dict)) for v in raw]) and not (
+                self.spec.sparse and all(name not in doc for name in self.top_level)
+            ):
+                return [(tuple(map(sort_key, raw)), raw)]
         per_field: list[list[Any]] = []
         all_missing = True
         for parts in self.spec.paths:
@@ -111,7 +122,8 @@ class Index:
         return all(old.get(parts[0], MISSING) is new.get(parts[0], MISSING) for parts in self.spec.paths)
 
     def add(self, idkey: IdKey, doc: dict[str, Any]) -> None:
-        for key, _raw in self.keys_for(doc):
+        keys = self.keys_of[idkey] = [key for key, _raw in self.keys_for(doc)]
+        for key in keys:
             bucket = self.entries.get(key)
             if bucket is None:
                 bucket = self.entries[key] = set()
@@ -126,7 +138,8 @@ class Index:
                 first.add(idkey)
 
     def remove(self, idkey: IdKey, doc: dict[str, Any]) -> None:
-        for key, _raw in self.keys_for(doc):
+        keys = self.keys_of.pop(idkey, None)
+        for key in keys if keys is not None else [key for key, _raw in self.keys_for(doc)]:
             bucket = self.entries.get(key)
             if bucket is not None:
                 bucket.discard(idkey)

@@ -74,37 +74,65 @@ def apply_replacement(old: dict[str, Any], replacement: dict[str, Any]) -> dict[
     return new
 
 
+UpdateStep = tuple[str, str, Any]
+
+
+def plan_update(update: dict[str, Any], inserting: bool) -> list[UpdateStep]:
+    """The (operator, path, argument) steps of an update, validated once for every document.
+
+    A validation error becomes a final ("error", ...) step, so it is raised at the same point of
+    the application as if each step were validated just before it runs.
+    """
+    steps: list[UpdateStep] = []
+    seen: list[str] = []
+    try:
+        for op, fields in update.items():
+            if op not in UPDATE_OPERATORS:
+                if op in UNSUPPORTED_UPDATE_OPERATORS:
+                    raise NotImplementedByStandinError(f"update operator {op}")
+                raise FailedToParseError(
+                    f"Unknown modifier: {op}. Expected a valid update modifier or pipeline-style "
+                    "update specified as an array"
+                )
+            if not isinstance(fields, dict):
+                raise FailedToParseError(
+                    f"Modifiers operate on fields but we found type {type_name(fields)} instead. For "
+                    f"example: {{$mod: {{<field>: ...}}}} not {{{op}: {fields!r}}}"
+                )
+            for path, arg in fields.items():
+                _check_path(path, seen)
+                if op == "$rename":
+                    _check_path(arg, seen)
+                if op == "$setOnInsert" and not inserting:
+                    continue
+                steps.append((op, path, arg))
+    except CommandError as exc:
+        steps.append(("error", "", exc))
+    return steps
+
+
 def apply_update(
-    doc: dict[str, Any], update: dict[str, Any], inserting: bool, now: datetime.datetime, ts: Timestamp
+    doc: dict[str, Any],
+    update: dict[str, Any],
+    inserting: bool,
+    now: datetime.datetime,
+    ts: Timestamp,
+    plan: list[UpdateStep] | None = None,
 ) -> dict[str, Any]:
-    """A new document; the stored one is never touched.
+    """A new document; the stored one is never touched. ``plan`` is ``plan_update(update, inserting)``.
 
     Copy-on-write: stored documents are immutable, so the new one shares every subtree the update
     leaves alone and copies only the containers on the paths it writes.
     """
     new = dict(doc)
     owned: dict[int, Any] = {id(new): new}
-    seen: list[str] = []
-    for op, fields in update.items():
-        if op not in UPDATE_OPERATORS:
-            if op in UNSUPPORTED_UPDATE_OPERATORS:
-                raise NotImplementedByStandinError(f"update operator {op}")
-            raise FailedToParseError(
-                f"Unknown modifier: {op}. Expected a valid update modifier or pipeline-style update "
-                "specified as an array"
-            )
-        if not isinstance(fields, dict):
-            raise FailedToParseError(
-                f"Modifiers operate on fields but we found type {type_name(fields)} instead. For "
-                f"example: {{$mod: {{<field>: ...}}}} not {{{op}: {fields!r}}}"
-            )
-        for path, arg in fields.items():
-            _check_path(path, seen)
-            if op == "$rename":
-                _check_path(arg, seen)
-            if op == "$setOnInsert" and not inserting:
-                continue
-            _apply_one(new, owned, op, path, arg, now, ts)
+    for op, path, arg in plan if plan is not None else plan_update(update, inserting):
+        if op == "error":
+            raise arg
+        if op == "$set" and "." not in path:
+            new[path] = _fresh(arg)  # the commonest step, on the (owned) top level: no path walk
+            continue
+        _apply_one(new, owned, op, path, arg, now, ts)
     if "_id" in doc and ("_id" not in new or not values_equal(new["_id"], doc["_id"])):
         raise CommandError(
             "Performing an update on the path '_id' would modify the immutable field '_id'", code=66

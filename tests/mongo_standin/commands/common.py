@@ -9,15 +9,19 @@ from typing import Any, TypeVar
 from tests.mongo_standin.commands import Context
 from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
 from tests.mongo_standin.locks import TxnLockBusy
+from tests.mongo_standin.query import Predicate
 from tests.mongo_standin.sorting import sort_documents
 
 T = TypeVar("T")
 
 
-def matching(ctx: Context, spec: Any, sort: Any = None) -> list[dict[str, Any]]:
+def matching(
+    ctx: Context, spec: Any, sort: Any = None, predicate: Predicate | None = None
+) -> list[dict[str, Any]]:
+    """Documents matching ``spec`` (``predicate`` is its compiled form, if the caller has it)."""
     if spec is not None and not isinstance(spec, dict):
         raise BadValueError("filter must be an object", code=14)
-    docs = ctx.engine.read(ctx.txn, ctx.namespace, spec)
+    docs = ctx.engine.read(ctx.txn, ctx.namespace, spec, predicate)
     return sort_documents(docs, sort) if sort else docs
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 from bson import ObjectId
 
@@ -15,9 +15,11 @@ from tests.mongo_standin.projection import compile_projection
 from tests.mongo_standin.query import compile_filter
 from tests.mongo_standin.storage import Collection, id_key
 from tests.mongo_standin.update import (
+    UpdateStep,
     apply_replacement,
     apply_update,
     is_replacement,
+    plan_update,
     upsert_seed,
     validate_replacement,
 )
@@ -86,13 +88,16 @@ def insert(ctx: Context) -> dict[str, Any]:
     return _finish(ctx, {"n": n}, errors)
 
 
-def update_one_document(ctx: Context, coll: Collection, old: dict[str, Any], update: Any) -> dict[str, Any]:
+def update_one_document(
+    ctx: Context, coll: Collection, old: dict[str, Any], update: Any, plan: list[UpdateStep] | None = None
+) -> dict[str, Any]:
     """The updated document, written; ``old`` itself when the update changes no byte of it (a no-op)."""
     replacing = is_replacement(update)
     if replacing:
         new = apply_replacement(old, update)
     else:
-        new = apply_update(old, update, inserting=False, now=now_millis(), ts=ctx.engine.clock.last)
+        now, ts = now_millis(), ctx.engine.clock.last
+        new = apply_update(old, update, inserting=False, now=now, ts=ts, plan=plan)
     if bson_identical(new, old):
         return old
     ctx.engine.write(ctx.unit, ctx.txn, coll, "replace" if replacing else "update", old, new)
@@ -121,17 +126,21 @@ def _update_statement(ctx: Context, coll: Collection, stmt: dict[str, Any]) -> t
     if multi and is_replacement(update):
         raise FailedToParseError("multi update is not supported for replacement-style update")
     predicate = compile_filter(spec)
-    docs = matching(ctx, spec, stmt.get("sort"))
+    docs = matching(ctx, spec, stmt.get("sort"), predicate)
     if not multi:
         docs = docs[:1]
     matched = modified = 0
+    plan: list[UpdateStep] | None = None
     for doc in docs:
+        if plan is None and not is_replacement(update):
+            plan = plan_update(cast(dict[str, Any], update), inserting=False)  # once, not per document
 
-        def one(doc: dict[str, Any] = doc) -> bool:
+        def one(doc: dict[str, Any] = doc, plan: list[UpdateStep] | None = plan) -> bool:
             current = ctx.engine.visible(ctx.txn, ctx.namespace, id_key(doc["_id"]))
-            if current is None or not predicate(current):
+            # The same object is the same state, already matched; a lock wait may have changed it.
+            if current is None or (current is not doc and not predicate(current)):
                 return False
-            return update_one_document(ctx, coll, current, update) is not current
+            return update_one_document(ctx, coll, current, update, plan) is not current
 
         changed = retry_locked(ctx, one)
         matched += 1
