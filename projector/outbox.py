@@ -153,11 +153,13 @@ class OutboxStore:
     def _update_each(
         self, ids: Sequence[uuid.UUID], condition: dict[str, Any], update: dict[str, Any]
     ) -> None:
-        """One update per entry by ``_id``, sent as one unordered bulk write (one round trip)."""
+        """One multi-update over the ids (an ``$in`` on ``_id``: point lookups in the _id index).
+
+        Not a retryable write (multi-document), unlike per-id UpdateOne; it need not be: the update
+        is idempotent, and one that fails leaves entries unfinished, to be re-delivered as duplicates.
+        """
         if ids:
-            self.collection.bulk_write(
-                [UpdateOne({"_id": entry_id, **condition}, update) for entry_id in ids], ordered=False
-            )
+            self.collection.update_many({"_id": {"$in": list(ids)}, **condition}, update)
 
     def _lease(self, owner: str, now: datetime) -> dict[str, Any]:
         return {
