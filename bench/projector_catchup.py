@@ -12,11 +12,15 @@ run, same events, same batch size:
              done in MongoDB (what runprojector does before it tails the change stream);
 and, for scale, the MongoDB side alone: read the outbox in version order and mark every entry
 done, no MySQL at all — a floor under the catch-up time that no projector code can beat.
+
+Each measurement is repeated (``--repeat``, interleaved round by round, so a slow spell of the
+machine hits all of them) and the median is reported; the ratio is median against median.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 import uuid
 from collections import defaultdict
@@ -140,17 +144,26 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--accounts", type=int, default=500)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported")
     args = parser.parse_args()
     prepare_read_database()
     documents = backlog(args.events, args.accounts)
     events = sorted((parse_event(document) for document in documents), key=lambda e: e.order_key)
     n = len(events)
+    rounds: dict[str, list[float]] = defaultdict(list)
     with mongo_url() as url:
-        raw = raw_writes(events, args.batch)
-        applied = apply_only(events, args.batch)
-        caught_up = catch_up(url, documents, args.batch)
-        mongo_floor = outbox_only(url, documents, args.batch)
-    print(f"backlog: {n} events over {args.accounts} accounts, batch {args.batch}")
+        for _ in range(args.repeat):
+            rounds["raw"].append(raw_writes(events, args.batch))
+            rounds["apply"].append(apply_only(events, args.batch))
+            rounds["catch-up"].append(catch_up(url, documents, args.batch))
+            rounds["mongo"].append(outbox_only(url, documents, args.batch))
+    raw, applied, caught_up, mongo_floor = (
+        statistics.median(rounds[name]) for name in ("raw", "apply", "catch-up", "mongo")
+    )
+    print(f"backlog: {n} events over {args.accounts} accounts, batch {args.batch}, "
+          f"median of {args.repeat} rounds")
+    for name, times in rounds.items():
+        print(f"  {name:9s} rounds (s): " + " ".join(f"{t:.2f}" for t in times))
     print(f"raw MySQL writes : {n / raw:8.0f} events/s ({raw:.2f} s)")
     print(f"apply_events     : {n / applied:8.0f} events/s ({applied:.2f} s) = {raw / applied:.2f} of raw")
     print(f"catch-up (outbox): {n / caught_up:8.0f} events/s ({caught_up:.2f} s) = "
