@@ -203,9 +203,10 @@ def bson_identical(left: Any, right: Any) -> bool:
     if kind is not type(right):
         return False
     if kind is dict:
-        return len(left) == len(right) and all(
-            lk == rk and bson_identical(lv, rv)
-            for (lk, lv), (rk, rv) in zip(left.items(), right.items(), strict=True)
+        if len(left) != len(right) or list(left) != list(right):
+            return False
+        return all(
+            [lv is rv or bson_identical(lv, rv) for lv, rv in zip(left.values(), right.values(), strict=True)]
         )
     if kind is list:
         return len(left) == len(right) and all(

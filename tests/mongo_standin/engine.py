@@ -115,6 +115,9 @@ class Engine:
             keys = coll.candidate_keys(spec)
             if keys is not None and snapshot is not None and coll.last_seq > snapshot:
                 keys = None  # the indexes show commits newer than this snapshot
+            # A filter on _id alone, answered by the _id index, matches exactly the documents found
+            # (equal keys are BSON-equal values, and an _id is never an array).
+            exact = keys is not None and spec is not None and len(spec) == 1 and "_id" in spec
             for idkey, doc in coll.scan(snapshot, keys):
                 seen.add(idkey)
                 if idkey in overlay:
@@ -122,7 +125,7 @@ class Engine:
                     if changed is None:
                         continue
                     doc = changed
-                if predicate(doc):
+                if exact or predicate(doc):
                     out.append(doc)
         for idkey, changed in overlay.items():
             if idkey not in seen and changed is not None and predicate(changed):

@@ -30,6 +30,9 @@ def update_description(before: dict[str, Any], after: dict[str, Any]) -> dict[st
     return {"updatedFields": updated, "removedFields": removed, "truncatedArrays": []}
 
 
+_ABSENT = object()
+
+
 def _same(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
@@ -41,19 +44,18 @@ def _same(a: Any, b: Any) -> bool:
 def _diff(
     before: dict[str, Any], after: dict[str, Any], prefix: str, updated: dict[str, Any], removed: list[str]
 ) -> None:
-    for key, value in after.items():
+    # Values shared with ``before`` (copy-on-write updates) are unchanged: only the rest is compared.
+    changed = [key for key, value in after.items() if before.get(key, _ABSENT) is not value]
+    for key in changed:
+        value = after[key]
         path = prefix + key
-        if key in before and before[key] is value:
-            continue  # shared by the copy-on-write update: unchanged
         if key not in before:
             updated[path] = value
         elif isinstance(value, dict) and isinstance(before[key], dict) and value and before[key]:
             _diff(before[key], value, path + ".", updated, removed)
         elif not _same(before[key], value):
             updated[path] = value
-    for key in before:
-        if key not in after:
-            removed.append(prefix + key)
+    removed.extend([prefix + key for key in before if key not in after])
 
 
 def finish_event(

@@ -30,6 +30,12 @@ def validate_sort(spec: Any) -> list[tuple[list[str], int]]:
 
 
 def _field_key(doc: dict[str, Any], parts: list[str], direction: int) -> tuple[Any, ...]:
+    if len(parts) == 1:
+        value = doc.get(parts[0], MISSING)
+        if value is MISSING:
+            return NULL_KEY
+        if not isinstance(value, list):
+            return sort_key(value)
     keys = []
     for value in resolve(doc, parts):
         if value is MISSING:
@@ -50,6 +56,11 @@ def sort_documents(docs: list[dict[str, Any]], spec: dict[str, Any] | None) -> l
     if fields[0][0] == ["$natural"]:
         return list(docs) if fields[0][1] == 1 else list(reversed(docs))
     ordered = list(docs)
+    if len({direction for _, direction in fields}) == 1:
+        # One direction: one stable sort on the tuple of keys orders exactly as a pass per key.
+        direction = fields[0][1]
+        ordered.sort(key=lambda d: tuple([_field_key(d, p, dr) for p, dr in fields]), reverse=direction == -1)
+        return ordered
     for parts, direction in reversed(fields):
         ordered.sort(key=lambda d, p=parts, dr=direction: _field_key(d, p, dr), reverse=direction == -1)  # type: ignore[misc]
     return ordered

@@ -78,7 +78,8 @@ class Collection:
         if "_id" in spec:
             found = _lookup_values(spec["_id"])
             if found is not None:
-                return [id_key(v) for v in found], "_id_"
+                # Each document once, however often its _id is listed ($in: [1, 1, 1.0]).
+                return list(dict.fromkeys(id_key(v) for v in found)), "_id_"
         for index in self.indexes.values():
             field = index.spec.fields[0]
             if index.spec.partial is not None or field not in spec:
