@@ -195,6 +195,13 @@ def test_in_matches_if_any_array_element_is_listed(coll: Collection) -> None:
     assert _ids(coll, {"tags": {"$in": ["b", "z"]}}) == [1]
 
 
+def test_in_on_id_with_repeated_and_equal_values_returns_each_document_once(coll: Collection) -> None:
+    coll.insert_many([{"_id": 1, "n": 0}, {"_id": 2, "n": 0}])
+    assert [doc["_id"] for doc in coll.find({"_id": {"$in": [1, 1, 1.0]}})] == [1]
+    assert coll.update_many({"_id": {"$in": [1, 1.0, 2, 2]}}, {"$inc": {"n": 1}}).modified_count == 2
+    assert _ids(coll, {"n": 1}) == [1, 2]
+
+
 def test_range_on_an_array_may_be_satisfied_by_different_elements(coll: Collection) -> None:
     coll.insert_many([{"_id": 1, "v": [1, 10]}, {"_id": 2, "v": [5]}, {"_id": 3, "v": [20]}])
     assert _ids(coll, {"v": {"$gt": 4, "$lt": 6}}) == [1, 2]
