@@ -29,7 +29,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from projector_common import mongo_url, prepare_read_database, truncate_read_side
+from projector_common import prepare_read_database, truncate_read_side
 from pymongo import MongoClient
 
 from accounts_read.models import AccountStatus, AccountView, DailyTotal, LedgerEntryType, LedgerLine
@@ -41,6 +41,7 @@ from projector.events import ProjectorEvent, parse_event
 from projector.retry import sweep_unfinished
 from projector.status_writer import StatusWriter
 from tests.factories.outbox import AccountHistory
+from tests.mongo_standin.process import mongo_url_or_standin
 
 
 def backlog(events: int, accounts: int) -> list[dict[str, Any]]:
@@ -151,7 +152,7 @@ def main() -> None:
     events = sorted((parse_event(document) for document in documents), key=lambda e: e.order_key)
     n = len(events)
     rounds: dict[str, list[float]] = defaultdict(list)
-    with mongo_url() as url:
+    with mongo_url_or_standin() as url:
         for _ in range(args.repeat):
             rounds["raw"].append(raw_writes(events, args.batch))
             rounds["apply"].append(apply_only(events, args.batch))

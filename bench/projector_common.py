@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -49,19 +47,6 @@ def truncate_read_side() -> None:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names)
 
 
-@contextmanager
-def mongo_url() -> Iterator[str]:
-    external = os.environ.get("MONGO_URL")
-    if external:
-        yield external
-        return
-    from tests.mongo_standin.process import StandinProcess
-
-    standin = StandinProcess().start()
-    try:
-        yield standin.url
-    finally:
-        standin.stop()
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -24,13 +24,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connections
-from projector_common import REPO_ROOT, mongo_url, prepare_read_database, summary_ms, truncate_read_side
+from projector_common import REPO_ROOT, prepare_read_database, summary_ms, truncate_read_side
 from pymongo import MongoClient
 
 from accounts_read.models import AccountView
 from accounts_write import bootstrap
 from accounts_write.adapters.indexes import ensure_collections_and_indexes
 from accounts_write.domain.commands import DepositFunds, OpenAccount, TransferFunds
+from tests.mongo_standin.process import mongo_url_or_standin
 
 POLL_SECONDS = 0.002
 
@@ -125,7 +126,7 @@ def main() -> None:
     args = parser.parse_args()
     child_env = prepare_read_database()
     truncate_read_side()
-    with mongo_url() as url:
+    with mongo_url_or_standin() as url:
         client: MongoClient[dict[str, Any]] = MongoClient(url, uuidRepresentation="standard", tz_aware=True)
         database = client[f"bench_lag_{uuid.uuid4().hex[:8]}"]
         ensure_collections_and_indexes(database)

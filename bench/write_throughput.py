@@ -18,8 +18,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -45,25 +44,13 @@ from accounts_write import bootstrap, contract  # noqa: E402
 from accounts_write.adapters.indexes import ensure_collections_and_indexes  # noqa: E402
 from accounts_write.application.results import AccountCommandResult  # noqa: E402
 from accounts_write.domain.commands import OpenAccount  # noqa: E402
+from tests.mongo_standin.process import mongo_url_or_standin  # noqa: E402
 
 MongoDatabase = Database[dict[str, Any]]
 OUT = contract.OutboxField
 AMOUNT = "1.00"
 
 
-@contextmanager
-def mongo_url() -> Iterator[str]:
-    external = os.environ.get("MONGO_URL")
-    if external:
-        yield external
-        return
-    from tests.mongo_standin.process import StandinProcess
-
-    standin = StandinProcess().start()
-    try:
-        yield standin.url
-    finally:
-        standin.stop()
 
 
 def open_account(database: MongoDatabase) -> uuid.UUID:
@@ -165,7 +152,7 @@ def main() -> None:
     args = parser.parse_args()
     setup_test_environment()  # the test client's host, "testserver", becomes an allowed host
 
-    with mongo_url() as url:
+    with mongo_url_or_standin() as url:
         client: MongoClient[dict[str, Any]] = MongoClient(url, uuidRepresentation="standard", tz_aware=True)
         database = client[f"bench_{uuid.uuid4().hex}"]
         try:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +142,17 @@ class StandinProcess:
         }
         options.update(kwargs)
         return pymongo.MongoClient(self.url, **options)
+
+
+@contextmanager
+def mongo_url_or_standin() -> Iterator[str]:
+    """``$MONGO_URL`` when set (a real replica set); otherwise a memory-only stand-in for the duration."""
+    external = os.environ.get("MONGO_URL")
+    if external:
+        yield external
+        return
+    standin = StandinProcess().start()
+    try:
+        yield standin.url
+    finally:
+        standin.stop()

@@ -11,7 +11,7 @@ import pymongo
 import pytest
 from pymongo.database import Database
 
-from tests.mongo_standin.process import StandinProcess
+from tests.mongo_standin.process import StandinProcess, mongo_url_or_standin
 
 EXTERNAL_SKIP_REASON = (
     "needs a stand-in process it can kill and restart; not possible against an external MONGO_URL"
@@ -21,15 +21,8 @@ EXTERNAL_SKIP_REASON = (
 @pytest.fixture(scope="session")
 def mongo_url() -> Iterator[str]:
     """A replica-set URL: the real one from MONGO_URL, or a memory-only stand-in started here."""
-    external = os.environ.get("MONGO_URL")
-    if external:
-        yield external
-        return
-    standin = StandinProcess().start()
-    try:
-        yield standin.url
-    finally:
-        standin.stop()
+    with mongo_url_or_standin() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
