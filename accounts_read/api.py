@@ -18,9 +18,8 @@ from accounts_read.schemas import (
     DailyTotalOut,
     LedgerLineOut,
     LedgerPageOut,
-    ReadErrorOut,
 )
-from config.api_errors import ApiError
+from config.api_errors import ApiError, ErrorOut
 
 router = Router()
 
@@ -56,7 +55,7 @@ def list_accounts(
 
 @router.get(
     "/accounts/{account_id}",
-    response={200: AccountOut, 404: ReadErrorOut, 422: ReadErrorOut},
+    response={200: AccountOut, 404: ErrorOut, 422: ErrorOut},
     summary="One account (read side); ?min_version=N waits briefly for read-your-writes",
     description=(
         "Without min_version: the account as projected now. With min_version=N: waits up to "
@@ -93,7 +92,7 @@ def get_account(
 
 @router.get(
     "/accounts/{account_id}/ledger",
-    response={200: LedgerPageOut, 404: ReadErrorOut, 422: ReadErrorOut},
+    response={200: LedgerPageOut, 404: ErrorOut, 422: ErrorOut},
     summary="An account's ledger lines, oldest first (read side)",
 )
 def get_ledger(

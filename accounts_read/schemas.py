@@ -112,13 +112,3 @@ class DailyTotalOut(Schema):
             accounts_opened=total.accounts_opened,
             accounts_closed=total.accounts_closed,
         )
-
-
-class ReadErrorDetailOut(Schema):
-    code: str
-    message: str
-    details: dict[str, object]
-
-
-class ReadErrorOut(Schema):
-    error: ReadErrorDetailOut

@@ -23,12 +23,11 @@ from accounts_write.domain.commands import (
 from accounts_write.schemas import (
     AccountCommandOut,
     AmountIn,
-    ErrorOut,
     OpenAccountIn,
     TransferIn,
     TransferOut,
 )
-from config.api_errors import ApiError
+from config.api_errors import ApiError, ErrorOut
 
 router = Router()
 

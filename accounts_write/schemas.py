@@ -109,13 +109,3 @@ class TransferOut(Schema):
             event_ids=list(result.event_ids),
             command_id=result.command_id,
         )
-
-
-class ErrorDetail(Schema):
-    code: str
-    message: str
-    details: dict[str, Any]
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ninja import Schema
+
 
 class ApiError(Exception):
     """An error a route wants the client to see: HTTP status, stable code, human message."""
@@ -19,3 +21,15 @@ class ApiError(Exception):
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     """The body of every error response: ``{"error": {"code", "message", "details"}}``."""
     return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+class ErrorDetailOut(Schema):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorOut(Schema):
+    """The documented body of every error response (for the OpenAPI schema)."""
+
+    error: ErrorDetailOut
