@@ -116,7 +116,8 @@ def test_dockerfile_builds_python_3_11_with_pinned_requirements() -> None:
     assert re.search(r"^FROM python:3\.11", dockerfile, re.MULTILINE)
     assert "pip install -r requirements.txt" in dockerfile
     # Static files are collected with the production storage, whose manifest whitenoise serves.
-    assert re.search(r"DJANGO_SETTINGS_MODULE=config\.settings\.production\S* .*\n.*collectstatic", dockerfile)
+    production_build = r"DJANGO_SETTINGS_MODULE=config\.settings\.production\S* .*\n.*collectstatic"
+    assert re.search(production_build, dockerfile)
 
 
 def test_github_workflow_runs_make_test_against_real_services() -> None:
