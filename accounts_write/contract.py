@@ -93,13 +93,20 @@ def schema_for(event_type: str, schema_version: int) -> EventSchema:
 
 
 class OutboxStatus(StrEnum):
-    """Delivery state of an outbox entry: pending → in_progress → done | failed → dead."""
+    """Delivery state of an outbox entry: pending → in_progress → done | failed → dead.
+
+    ``parked``: waiting behind an earlier event of the same aggregate that failed permanently or is
+    dead (released, in version order, once that one is retried or skipped). ``skipped``: a dead
+    letter an operator skipped; its version was consumed without effect (final, like ``done``).
+    """
 
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
     DONE = "done"
     FAILED = "failed"
     DEAD = "dead"
+    PARKED = "parked"
+    SKIPPED = "skipped"
 
 
 class OutboxField:
@@ -123,6 +130,27 @@ class OutboxField:
     LEASE_OWNER = "lease_owner"  # str | None
     LEASE_UNTIL = "lease_until"  # datetime | None
     PROJECTED_AT = "projected_at"  # datetime | None
+    # Dead-letter handling (absent until the first failure or operator action).
+    PERMANENT_FAILURES = "permanent_failures"  # int: failed attempts that count toward dead
+    ATTEMPT_HISTORY = "attempt_history"  # list of {at, owner, error, permanent}, newest last
+    DIED_AT = "died_at"  # datetime: when the entry became dead
+    PARKED_BEHIND = "parked_behind"  # UUID: the failing entry this one waits behind
+    SKIP = "skip"  # {by, at, reason}: an operator skipped this dead letter
+    AUDIT = "audit"  # list of {at, by, action, reason}: operator actions (retry, skip)
+
+
+class AccountField:
+    """Field names of an account document in the accounts collection (the write state)."""
+
+    ID = "_id"  # UUID
+    OWNER = "owner"  # str
+    CURRENCY = "currency"  # str: ISO 4217 code
+    BALANCE = "balance"  # Decimal128, 2 places
+    STATUS = "status"  # str: "open" | "closed"
+    VERSION = "version"  # int: the number of events the account has
+    OPENED_AT = "opened_at"  # datetime
+    UPDATED_AT = "updated_at"  # datetime
+    CLOSED_AT = "closed_at"  # datetime | None
 
 
 def initial_delivery_state() -> dict[str, object]:

@@ -5,28 +5,49 @@ version, so a batch heals its own reordering) the account row is locked; an even
 the row's version is a duplicate and skipped, the next version is applied, and one further
 ahead is held back for the missing event to arrive first. The change-stream checkpoint is saved
 in the same transaction, so a crash either keeps the batch and its checkpoint or neither.
+
+A transient database error (connection lost, lock wait, deadlock) rolls the whole batch back and
+is raised: the batch is retried later. A permanent one (an event the read models cannot take)
+makes the batch run again aggregate by aggregate, each under a savepoint, so that every healthy
+event still commits and only the failing event — and the later events of its aggregate, which
+must not be applied around it — stay behind (ADR 0010).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts_read.models import AccountView, DailyTotal, LedgerLine
+from accounts_read.models import AccountView, AccountViewColumns
 from projector import metrics
 from projector.checkpoint import CheckpointUpdate, save_checkpoint
-from projector.events import ProjectorEvent
-from projector.leader import LeaderLease
+from projector.events import AnyEvent
+from projector.failures import describe, is_transient
+from projector.fence import share_fence
+from projector.leader import LeaderLease, LeaseLostError
 from projector.projections import BatchChanges, ProjectionError, project
+from projector.shadow import LIVE, ReadTables
 
-ACCOUNT_FIELDS = ("balance", "status", "version", "updated_at", "closed_at")
+logger = logging.getLogger(__name__)
+
+ACCOUNT_FIELDS = (
+    "balance",
+    "status",
+    "version",
+    "updated_at",
+    "closed_at",
+    "attention",
+    "attention_event_id",
+)
 DAILY_FIELDS = (
     "deposited",
     "withdrawn",
@@ -41,57 +62,150 @@ DAILY_FIELDS = (
 
 @dataclass
 class ApplyReport:
-    """What happened to each event of a batch."""
+    """What happened to each event of a batch; ``failed`` holds permanent failures only."""
 
-    applied: list[ProjectorEvent] = field(default_factory=list)
-    duplicates: list[ProjectorEvent] = field(default_factory=list)
-    held: list[ProjectorEvent] = field(default_factory=list)
+    applied: list[AnyEvent] = field(default_factory=list)
+    duplicates: list[AnyEvent] = field(default_factory=list)
+    held: list[AnyEvent] = field(default_factory=list)
     failed: dict[uuid.UUID, str] = field(default_factory=dict)
+    isolated: bool = False
 
     @property
     def done_ids(self) -> list[uuid.UUID]:
         """Events whose effect is in the read models: applied now or before."""
         return [event.event_id for event in (*self.applied, *self.duplicates)]
 
-    @property
-    def held_ids(self) -> list[uuid.UUID]:
-        return [event.event_id for event in self.held]
+    def merge(self, other: ApplyReport) -> None:
+        self.applied += other.applied
+        self.duplicates += other.duplicates
+        self.held += other.held
+        self.failed.update(other.failed)
 
 
 def apply_events(
-    events: Iterable[ProjectorEvent],
+    events: Iterable[AnyEvent],
     *,
     checkpoint: CheckpointUpdate | None = None,
     fence: LeaderLease | None = None,
+    tables: ReadTables = LIVE,
 ) -> ApplyReport:
-    """Apply ``events`` and save ``checkpoint`` atomically; database errors roll everything back."""
+    """Apply ``events`` and save ``checkpoint`` atomically; a transient error rolls everything back."""
     ordered = sorted({event.event_id: event for event in events}.values(), key=lambda e: e.order_key)
-    report = ApplyReport()
     started = time.perf_counter()
-    with transaction.atomic():
-        if fence is not None:
-            fence.assert_held()
-        accounts = _lock_accounts({event.aggregate_id for event in ordered})
-        changes = BatchChanges()
-        for event in ordered:
-            _gate(event, accounts, changes, report)
-        _save(changes)
-        if checkpoint is not None:
-            save_checkpoint(_with_batch_facts(checkpoint, report.applied))
+    try:
+        report = _apply(ordered, checkpoint, fence, tables, isolate=False)
+    except LeaseLostError:
+        raise
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        logger.warning(
+            "a batch of %d events hit a permanent error (%s); applying it account by account so that "
+            "the healthy events commit",
+            len(ordered),
+            describe(exc),
+        )
+        report = _apply(ordered, checkpoint, fence, tables, isolate=True)
     _observe(report, time.perf_counter() - started)
     return report
 
 
-def _lock_accounts(account_ids: set[uuid.UUID]) -> dict[uuid.UUID, AccountView]:
+def _apply(
+    ordered: list[AnyEvent],
+    checkpoint: CheckpointUpdate | None,
+    fence: LeaderLease | None,
+    tables: ReadTables,
+    *,
+    isolate: bool,
+) -> ApplyReport:
+    report = ApplyReport(isolated=isolate)
+    with transaction.atomic():
+        if tables.live:
+            share_fence()
+        if fence is not None:
+            fence.assert_held()
+        accounts = _lock_accounts(tables, {event.aggregate_id for event in ordered})
+        if isolate:
+            for _, group in groupby(ordered, key=lambda e: e.aggregate_id):
+                _apply_isolated(list(group), accounts, tables, report)
+        else:
+            changes = BatchChanges(tables)
+            for event in ordered:
+                _gate(event, accounts, changes, report)
+            _save(changes)
+        if checkpoint is not None:
+            save_checkpoint(_with_batch_facts(checkpoint, report.applied))
+    return report
+
+
+def _apply_isolated(
+    group: list[AnyEvent],
+    accounts: dict[uuid.UUID, AccountViewColumns | None],
+    tables: ReadTables,
+    report: ApplyReport,
+) -> None:
+    """One aggregate's events under a savepoint; if that fails, one event at a time, in order."""
+    if _try_under_savepoint(group, accounts, tables, report):
+        return
+    for index, event in enumerate(group):
+        try:
+            if _try_under_savepoint([event], accounts, tables, report, raise_error=True):
+                continue
+        except Exception as exc:
+            if is_transient(exc) or isinstance(exc, LeaseLostError):
+                raise
+            logger.error("event %s cannot be applied: %s", event.event_id, describe(exc))
+            report.failed[event.event_id] = describe(exc)
+            # The later events of this aggregate must not be applied around the failing one.
+            report.held += group[index + 1 :]
+            return
+
+
+def _try_under_savepoint(
+    events: list[AnyEvent],
+    accounts: dict[uuid.UUID, AccountViewColumns | None],
+    tables: ReadTables,
+    report: ApplyReport,
+    *,
+    raise_error: bool = False,
+) -> bool:
+    trial = ApplyReport()
+    aggregate_id = events[0].aggregate_id
+    try:
+        with transaction.atomic():
+            changes = BatchChanges(tables)
+            for event in events:
+                _gate(event, accounts, changes, trial)
+            _save(changes)
+    except Exception as exc:
+        # The savepoint is rolled back; so must be what the projection changed in memory.
+        accounts[aggregate_id] = _reload(tables, aggregate_id)
+        if raise_error or is_transient(exc) or isinstance(exc, LeaseLostError):
+            raise
+        return False
+    report.merge(trial)
+    return True
+
+
+def _lock_accounts(
+    tables: ReadTables, account_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, AccountViewColumns | None]:
     if not account_ids:
         return {}
     # Locking in primary-key order keeps two concurrent appliers (projector and retry) deadlock-free.
-    rows = AccountView.objects.select_for_update().filter(account_id__in=account_ids).order_by("account_id")
-    return {row.account_id: row for row in rows}
+    rows = tables.account._default_manager.select_for_update().filter(account_id__in=account_ids)
+    return {row.account_id: row for row in rows.order_by("account_id")}
+
+
+def _reload(tables: ReadTables, account_id: uuid.UUID) -> AccountViewColumns | None:
+    return tables.account._default_manager.select_for_update().filter(account_id=account_id).first()
 
 
 def _gate(
-    event: ProjectorEvent, accounts: dict[uuid.UUID, AccountView], changes: BatchChanges, report: ApplyReport
+    event: AnyEvent,
+    accounts: dict[uuid.UUID, AccountViewColumns | None],
+    changes: BatchChanges,
+    report: ApplyReport,
 ) -> None:
     account = accounts.get(event.aggregate_id)
     current = account.version if account is not None else 0
@@ -109,21 +223,30 @@ def _gate(
 
 
 def _save(changes: BatchChanges) -> None:
+    tables = changes.tables
     if changes.new_accounts:
-        AccountView.objects.bulk_create(changes.new_accounts.values())
+        tables.account._default_manager.bulk_create(changes.new_accounts.values())
     if changes.changed_accounts:
-        AccountView.objects.bulk_update(changes.changed_accounts.values(), ACCOUNT_FIELDS)
+        tables.account._default_manager.bulk_update(changes.changed_accounts.values(), ACCOUNT_FIELDS)
     if changes.ledger_lines:
-        LedgerLine.objects.bulk_create(changes.ledger_lines)
+        tables.ledger._default_manager.bulk_create(changes.ledger_lines)
     for (day, currency), delta in sorted(changes.daily.items()):
         increments = {name: F(name) + getattr(delta, name) for name in DAILY_FIELDS}
-        if not DailyTotal.objects.filter(day=day, currency=currency).update(**increments):
-            total = DailyTotal(day=day, currency=currency)
+        if not tables.daily._default_manager.filter(day=day, currency=currency).update(**increments):
+            total = tables.daily(day=day, currency=currency)
             delta.add_to(total)
             total.save(force_insert=True)
 
 
-def _with_batch_facts(checkpoint: CheckpointUpdate, applied: list[ProjectorEvent]) -> CheckpointUpdate:
+def flag_accounts(flags: dict[uuid.UUID, tuple[uuid.UUID, str]]) -> None:
+    """Mark live accounts as needing attention: account id → (the event at fault, why)."""
+    for account_id, (event_id, reason) in flags.items():
+        AccountView.objects.filter(account_id=account_id).update(
+            attention=reason[:500], attention_event_id=event_id
+        )
+
+
+def _with_batch_facts(checkpoint: CheckpointUpdate, applied: list[AnyEvent]) -> CheckpointUpdate:
     if not applied:
         return checkpoint
     newest: datetime = max(event.occurred_at for event in applied)

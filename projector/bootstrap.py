@@ -33,6 +33,7 @@ def outbox_store(database: Database[Any] | None = None) -> OutboxStore:
             max_seconds=settings.PROJECTOR_RETRY_BACKOFF_MAX_SECONDS,
         ),
         entry_lease=timedelta(seconds=settings.PROJECTOR_ENTRY_LEASE_SECONDS),
+        max_attempts=settings.PROJECTOR_MAX_ATTEMPTS,
     )
 
 

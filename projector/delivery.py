@@ -1,7 +1,10 @@
 """Sync engine service: one batch of outbox documents — parse, claim, apply, record the outcome.
 
-Used by the runner (change stream and catch-up) and by the sweeps, so every path goes through
-the same idempotent ``apply_events`` and the same "status only after the MySQL commit" rule.
+Used by the runner (change stream and catch-up), by the sweeps and by the dead-letter
+operations, so every path goes through the same idempotent ``apply_events`` and the same
+"status only after the MySQL commit" rule. Here the sequenced dead-letter queue is kept: an
+event that fails permanently counts toward ``dead``; the later events of its aggregate are
+parked behind it instead of burning attempts of their own.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError
 from django.utils import timezone
 
-from projector.apply import ApplyReport, apply_events
+from accounts_write.contract import OutboxField as F
+from accounts_write.contract import OutboxStatus
+from projector.apply import ApplyReport, apply_events, flag_accounts
 from projector.checkpoint import CheckpointUpdate
-from projector.events import EventParseError, ProjectorEvent, parse_event
+from projector.events import AnyEvent, EventParseError, SkippedEvent, parse_event
+from projector.failures import describe
 from projector.leader import LeaderLease
-from projector.outbox import Document, OutboxStore
+from projector.outbox import Document, Failure, OutboxStore
 from projector.status_writer import StatusWriter
 
 logger = logging.getLogger(__name__)
@@ -29,8 +35,11 @@ class BatchOutcome:
     applied: int = 0
     duplicates: int = 0
     held: int = 0
+    parked: int = 0
     failed: int = 0
-    held_ids: list[uuid.UUID] = field(default_factory=list)
+    dead: int = 0
+    # Events now done that had been failing: entries parked behind them can be released.
+    unblocked: list[uuid.UUID] = field(default_factory=list)
 
     @property
     def unfinished(self) -> int:
@@ -47,19 +56,19 @@ def deliver(
     fence: LeaderLease | None = None,
     status_writer: StatusWriter | None = None,
 ) -> BatchOutcome:
-    """Apply ``documents``; a read-database error marks them failed and is re-raised.
+    """Apply ``documents``; a transient read-database error marks them failed and is re-raised.
 
     The outcome is recorded in the outbox after the commit: inline, or by ``status_writer``.
     """
-    events: list[ProjectorEvent] = []
+    events: list[AnyEvent] = []
     by_id: dict[uuid.UUID, Document] = {}
-    rejected: list[tuple[Document, str]] = []
+    rejected: list[Failure] = []
     for document in documents:
         try:
             event = parse_event(document)
         except EventParseError as exc:
             logger.error("outbox entry %s is not a valid event: %s", document.get("_id"), exc)
-            rejected.append((document, f"EventParseError: {exc}"))
+            rejected.append(Failure(document, f"EventParseError: {exc}", permanent=True))
             continue
         events.append(event)
         by_id[event.event_id] = document
@@ -68,38 +77,116 @@ def deliver(
     try:
         report = apply_events(events, checkpoint=checkpoint, fence=fence)
     except DatabaseError as exc:
-        error = f"{exc.__class__.__name__}: {exc}"
+        # Permanent errors were isolated inside apply_events: this one is about the database.
+        error = describe(exc)
         logger.warning("batch of %d events not applied, marking them failed: %s", len(events), error)
-        outbox.mark_failed([*rejected, *((doc, error) for doc in by_id.values())], now=timezone.now())
+        transient = [Failure(doc, error, permanent=False) for doc in by_id.values()]
+        outbox.mark_failed([*rejected, *transient], now=timezone.now(), owner=owner)
         raise
-    failures = [*rejected, *((by_id[event_id], error) for event_id, error in report.failed.items())]
-    for event_id, error in report.failed.items():
-        logger.error("event %s failed to project: %s", event_id, error)
+    failures = [
+        *rejected,
+        *(Failure(by_id[event_id], error, True) for event_id, error in report.failed.items()),
+    ]
+    parked, released = _park_or_release(report.held, failures, outbox)
+    dying = [failure for failure in failures if outbox.dies_after(failure)]
+    if dying:
+        flag_accounts(_attention_flags(dying, outbox.max_attempts))
+    done = [event for event in (*report.applied, *report.duplicates) if not isinstance(event, SkippedEvent)]
+    skipped = [event for event in (*report.applied, *report.duplicates) if isinstance(event, SkippedEvent)]
 
     def record() -> None:
         now = timezone.now()
-        outbox.mark_done(report.done_ids, now=now)
-        outbox.mark_failed(failures, now=now)
-        outbox.release(report.held_ids)
+        outbox.mark_done([event.event_id for event in done], now=now)
+        outbox.mark_done([event.event_id for event in skipped], now=now, status=OutboxStatus.SKIPPED)
+        outbox.mark_failed(failures, now=now, owner=owner)
+        outbox.park(parked)
+        outbox.release(released)
 
     if status_writer is None:
         record()
     else:
         status_writer.submit(record)
-    return _outcome(report, failures)
+    return _outcome(report, failures, parked, released, dying, [by_id[i] for i in report.done_ids])
 
 
-def _outcome(report: ApplyReport, failures: list[tuple[Document, str]]) -> BatchOutcome:
-    if report.held:
+def _park_or_release(
+    held: list[AnyEvent], failures: list[Failure], outbox: OutboxStore
+) -> tuple[dict[uuid.UUID, uuid.UUID], list[uuid.UUID]]:
+    """Held events behind a permanently failing event of their aggregate are parked, others released."""
+    if not held:
+        return {}, []
+    blockers: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
+    for failure in sorted(failures, key=lambda f: _version(f.document)):
+        aggregate_id = failure.document.get(F.AGGREGATE_ID)
+        if isinstance(aggregate_id, uuid.UUID):
+            blockers.setdefault(aggregate_id, (failure.document["_id"], _version(failure.document)))
+    unexplained = {event.aggregate_id for event in held} - set(blockers)
+    if unexplained:
+        # Only when events are held: is an earlier event of theirs failing or dead (in the outbox)?
+        for aggregate_id, blocker in outbox.blockers(unexplained).items():
+            blockers.setdefault(aggregate_id, blocker)
+    parked: dict[uuid.UUID, uuid.UUID] = {}
+    released: list[uuid.UUID] = []
+    for event in held:
+        found = blockers.get(event.aggregate_id)
+        if found is not None and found[1] < event.version:
+            parked[event.event_id] = found[0]
+        else:
+            released.append(event.event_id)
+    return parked, released
+
+
+def _version(document: Document) -> int:
+    try:
+        return int(document.get(F.AGGREGATE_VERSION) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _attention_flags(dying: list[Failure], max_attempts: int) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
+    flags: dict[uuid.UUID, tuple[uuid.UUID, str]] = {}
+    for failure in dying:
+        document = failure.document
+        aggregate_id = document.get(F.AGGREGATE_ID)
+        if not isinstance(aggregate_id, uuid.UUID):
+            continue
+        what = (
+            f"{document.get(F.EVENT_TYPE, '?')} v{document.get(F.AGGREGATE_VERSION, '?')} ({document['_id']})"
+        )
+        reason = f"{what} is a dead letter after {max_attempts} failed attempts: {failure.error}"
+        logger.error("dead letter: %s", reason)
+        flags.setdefault(aggregate_id, (document["_id"], reason))
+    return flags
+
+
+def _outcome(
+    report: ApplyReport,
+    failures: list[Failure],
+    parked: dict[uuid.UUID, uuid.UUID],
+    released: list[uuid.UUID],
+    dying: list[Failure],
+    done_documents: list[Document],
+) -> BatchOutcome:
+    if released:
+        held = [event for event in report.held if event.event_id not in parked]
         logger.info(
             "held back %d events ahead of their aggregate's version: %s",
-            len(report.held),
-            ", ".join(f"{e.aggregate_id}@v{e.version}" for e in report.held[:10]),
+            len(released),
+            ", ".join(f"{e.aggregate_id}@v{e.version}" for e in held[:10]),
         )
+    if parked:
+        logger.warning("parked %d events behind a failing event of their aggregate", len(parked))
     return BatchOutcome(
         applied=len(report.applied),
         duplicates=len(report.duplicates),
-        held=len(report.held),
+        held=len(released),
+        parked=len(parked),
         failed=len(failures),
-        held_ids=report.held_ids,
+        dead=len(dying),
+        unblocked=[doc["_id"] for doc in done_documents if _was_failing(doc)],
     )
+
+
+def _was_failing(document: Document) -> bool:
+    # Any earlier failed attempt (a retried dead letter has its permanent count reset, not this).
+    return bool(document.get(F.ATTEMPTS) or document.get(F.SKIP))

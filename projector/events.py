@@ -19,6 +19,31 @@ class EventParseError(ValueError):
 
 
 @dataclass(frozen=True)
+class SkippedEvent:
+    """A dead letter an operator skipped: its version is consumed with no effect on the read models."""
+
+    event_id: uuid.UUID
+    aggregate_id: uuid.UUID
+    version: int
+    event_type: str
+    occurred_at: datetime
+    skipped_by: str
+    skipped_at: datetime
+    reason: str
+
+    @property
+    def order_key(self) -> tuple[str, int]:
+        return (str(self.aggregate_id), self.version)
+
+    @property
+    def attention(self) -> str:
+        return (
+            f"{self.event_type} v{self.version} ({self.event_id}) skipped by {self.skipped_by} "
+            f"at {self.skipped_at:%Y-%m-%d %H:%M:%S}Z: {self.reason}"
+        )
+
+
+@dataclass(frozen=True)
 class ProjectorEvent:
     """One write-side event, as the projector needs it (money as Decimal, ids as UUID)."""
 
@@ -39,8 +64,39 @@ class ProjectorEvent:
         return (str(self.aggregate_id), self.version)
 
 
-def parse_event(document: Mapping[str, Any]) -> ProjectorEvent:
-    """Parse one outbox document; raise EventParseError naming what is wrong."""
+AnyEvent = ProjectorEvent | SkippedEvent
+
+
+def parse_event(document: Mapping[str, Any]) -> AnyEvent:
+    """Parse one outbox document; raise EventParseError naming what is wrong.
+
+    A skipped dead letter becomes a ``SkippedEvent`` without reading its type or payload (they may
+    be what made it fail).
+    """
+    skip = document.get(OutboxField.SKIP)
+    if skip:
+        return _skipped(document, skip)
+    return _parse_event(document)
+
+
+def _skipped(document: Mapping[str, Any], skip: Mapping[str, Any]) -> SkippedEvent:
+    try:
+        version = int(document[OutboxField.AGGREGATE_VERSION])
+        return SkippedEvent(
+            event_id=_uuid(document[OutboxField.EVENT_ID]),
+            aggregate_id=_uuid(document[OutboxField.AGGREGATE_ID]),
+            version=version,
+            event_type=str(document.get(OutboxField.EVENT_TYPE, "?")),
+            occurred_at=_utc(document[OutboxField.OCCURRED_AT]),
+            skipped_by=str(skip.get("by", "?")),
+            skipped_at=_utc(skip["at"]),
+            reason=str(skip.get("reason", "")),
+        )
+    except (LookupError, TypeError, ValueError) as exc:
+        raise EventParseError(f"skipped entry without a usable aggregate/version: {exc}") from exc
+
+
+def _parse_event(document: Mapping[str, Any]) -> ProjectorEvent:
     try:
         event_type = str(document[OutboxField.EVENT_TYPE])
         schema = schema_for(event_type, int(document[OutboxField.SCHEMA_VERSION]))

@@ -1,8 +1,24 @@
-"""Sync engine persistence (MySQL): the change-stream checkpoint and the leader lease."""
+"""Sync engine persistence (MySQL): checkpoint, lease, fence, replay runs, reconcile and prune records."""
 
 from __future__ import annotations
 
 from django.db import models
+
+# The replay's shadow read-model tables are models of this app (unmanaged): registered here.
+from projector.shadow import AccountViewShadow, DailyTotalShadow, LedgerLineShadow
+
+__all__ = [
+    "AccountViewShadow",
+    "Checkpoint",
+    "DailyTotalShadow",
+    "LedgerLineShadow",
+    "ProjectorLease",
+    "PruneRecord",
+    "ReadModelFence",
+    "ReconcileReport",
+    "ReplayRun",
+    "ReplayState",
+]
 
 
 class Checkpoint(models.Model):
@@ -33,3 +49,89 @@ class ProjectorLease(models.Model):
 
     def __str__(self) -> str:
         return f"lease {self.name} held by {self.owner or 'nobody'}"
+
+
+class ReadModelFence(models.Model):
+    """A row every applier share-locks per transaction; a replay's swap locks it exclusively.
+
+    While a replay swaps its shadow tables in, no projection transaction can be half way through
+    the live tables, and none starts until the swap is done (ADR 0011).
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+
+    def __str__(self) -> str:
+        return f"fence {self.name}"
+
+
+class ReplayState(models.TextChoices):
+    BUILDING = "building", "Building the shadow tables"
+    CATCHING_UP = "catching_up", "Catching up with the live tables"
+    DONE = "done", "Swapped in"
+    FAILED = "failed", "Failed"
+
+
+class ReplayRun(models.Model):
+    """A full (blue/green) replay: where it stands, so that a killed one resumes where it was."""
+
+    started_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=20, choices=ReplayState.choices)
+    # The last aggregate whose events were applied to the shadow tables (resume from it).
+    position = models.UUIDField(null=True, blank=True)
+    events_seen = models.PositiveBigIntegerField(default=0)
+    events_applied = models.PositiveBigIntegerField(default=0)
+    accounts_carried_over = models.PositiveIntegerField(default=0)
+    started_by = models.CharField(max_length=200, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ("-started_at",)
+
+    def __str__(self) -> str:
+        return f"replay {self.pk} started {self.started_at:%Y-%m-%d %H:%M:%S} ({self.state})"
+
+
+class ReconcileReport(models.Model):
+    """The result of one reconcile run: what it checked, the drift it found, what it fixed."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    scope = models.CharField(max_length=60, help_text="all, or the account id checked")
+    trigger = models.CharField(max_length=30, help_text="command, beat or demo")
+    checked = models.PositiveIntegerField()
+    drifted = models.PositiveIntegerField(help_text="Accounts with drift left after the run (and any fix).")
+    lagging = models.PositiveIntegerField()
+    attention = models.PositiveIntegerField(default=0)
+    fixed = models.PositiveIntegerField(default=0)
+    # {"drifted": [...], "lagging": [...], "fixed": [...]}, each list cut at REPORT_ITEM_LIMIT.
+    details = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ("-started_at",)
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return (
+            f"reconcile {self.started_at:%Y-%m-%d %H:%M:%S}: {self.checked} checked, {self.drifted} drifted"
+        )
+
+
+class PruneRecord(models.Model):
+    """One ``pruneoutbox`` run: what it deleted, and the day before which history is gone."""
+
+    pruned_at = models.DateTimeField()
+    # Outbox entries that occurred before this (UTC midnight) were deleted; a replay carries the
+    # accounts and daily totals of that history over from the live tables (ADR 0012).
+    history_before = models.DateTimeField()
+    outbox_deleted = models.PositiveBigIntegerField()
+    commands_deleted = models.PositiveBigIntegerField()
+    pruned_by = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ("-pruned_at",)
+        get_latest_by = "pruned_at"
+
+    def __str__(self) -> str:
+        return f"prune {self.pruned_at:%Y-%m-%d %H:%M:%S}: history before {self.history_before:%Y-%m-%d}"

@@ -2,7 +2,9 @@
 
 Delivery state is written only after the MySQL transaction that applied the events has
 committed (done), or failed (failed, with attempts and an exponential backoff). In between,
-an entry is ``in_progress`` under a lease; an expired lease means its applier died.
+an entry is ``in_progress`` under a lease; an expired lease means its applier died. An entry
+whose permanent failures reach ``max_attempts`` is ``dead``; the later entries of its aggregate
+wait ``parked`` behind it until it is retried or skipped (dead letters: ``projector/deadletters``).
 """
 
 from __future__ import annotations
@@ -23,8 +25,27 @@ from accounts_write.contract import OutboxStatus
 Document = Mapping[str, Any]
 
 UNFINISHED = [OutboxStatus.PENDING.value, OutboxStatus.IN_PROGRESS.value, OutboxStatus.FAILED.value]
+# Entries whose effect is in the read models (or, skipped, consumed without one).
+FINISHED = [OutboxStatus.DONE.value, OutboxStatus.SKIPPED.value]
 VERSION_ORDER = [(F.AGGREGATE_ID, ASCENDING), (F.AGGREGATE_VERSION, ASCENDING)]
 MAX_ERROR_LENGTH = 2000
+HISTORY_LENGTH = 20
+# An entry that fails permanently blocks the later events of its aggregate.
+BLOCKING = {
+    "$or": [
+        {F.STATUS: OutboxStatus.DEAD.value},
+        {F.STATUS: OutboxStatus.FAILED.value, F.PERMANENT_FAILURES: {"$gte": 1}},
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed attempt at one entry: the error, and whether it counts toward ``dead``."""
+
+    document: Document
+    error: str
+    permanent: bool
 
 
 @dataclass(frozen=True)
@@ -42,10 +63,13 @@ class Backoff:
 class OutboxStore:
     """The outbox collection as the projector and the retry sweep use it."""
 
-    def __init__(self, collection: Collection[Any], *, backoff: Backoff, entry_lease: timedelta) -> None:
+    def __init__(
+        self, collection: Collection[Any], *, backoff: Backoff, entry_lease: timedelta, max_attempts: int = 8
+    ) -> None:
         self.collection = collection
         self.backoff = backoff
         self.entry_lease = entry_lease
+        self.max_attempts = max_attempts
 
     def ensure_indexes(self) -> None:
         """The projector's own backlog index (creating an existing index is a no-op)."""
@@ -112,9 +136,11 @@ class OutboxStore:
         taken = self.collection.find({"_id": {"$in": list(ids)}, F.LEASE_OWNER: owner}, projection=["_id"])
         return {doc["_id"] for doc in taken}
 
-    def mark_done(self, ids: Sequence[uuid.UUID], *, now: datetime) -> None:
+    def mark_done(
+        self, ids: Sequence[uuid.UUID], *, now: datetime, status: OutboxStatus = OutboxStatus.DONE
+    ) -> None:
         done = {
-            F.STATUS: OutboxStatus.DONE.value,
+            F.STATUS: status.value,
             F.PROJECTED_AT: now,
             F.NEXT_ATTEMPT_AT: None,
             F.LEASE_OWNER: None,
@@ -122,33 +148,131 @@ class OutboxStore:
         }
         self._update_each(ids, {}, {"$set": done})
 
-    def mark_failed(self, entries: Iterable[tuple[Document, str]], *, now: datetime) -> None:
-        """Record a failed attempt per entry; an entry already done stays done."""
-        updates = []
-        for document, error in entries:
-            attempts = int(document.get(F.ATTEMPTS) or 0) + 1
-            updates.append(
-                UpdateOne(
-                    {"_id": document["_id"], F.STATUS: {"$in": UNFINISHED}},
-                    {
-                        "$set": {
-                            F.STATUS: OutboxStatus.FAILED.value,
-                            F.ATTEMPTS: attempts,
-                            F.LAST_ERROR: error[:MAX_ERROR_LENGTH],
-                            F.NEXT_ATTEMPT_AT: now + self.backoff.delay(attempts),
-                            F.LEASE_OWNER: None,
-                            F.LEASE_UNTIL: None,
-                        }
-                    },
-                )
-            )
+    def dies_after(self, failure: Failure) -> bool:
+        """Whether this failure is the entry's last: it reaches ``max_attempts`` permanent failures."""
+        return failure.permanent and self._permanent_failures(failure.document) + 1 >= self.max_attempts
+
+    def mark_failed(self, failures: Iterable[Failure], *, now: datetime, owner: str = "") -> None:
+        """Record a failed attempt per entry (failed with backoff, or dead); a done entry stays done."""
+        updates = [self._failed_update(failure, now, owner) for failure in failures]
         if updates:
             self.collection.bulk_write(updates, ordered=False)
+
+    def _failed_update(self, failure: Failure, now: datetime, owner: str) -> UpdateOne:
+        document = failure.document
+        attempts = int(document.get(F.ATTEMPTS) or 0) + 1
+        permanent_failures = self._permanent_failures(document) + (1 if failure.permanent else 0)
+        error = failure.error[:MAX_ERROR_LENGTH]
+        state: dict[str, Any] = {
+            F.ATTEMPTS: attempts,
+            F.PERMANENT_FAILURES: permanent_failures,
+            F.LAST_ERROR: error,
+            F.LEASE_OWNER: None,
+            F.LEASE_UNTIL: None,
+        }
+        if self.dies_after(failure):
+            state.update({F.STATUS: OutboxStatus.DEAD.value, F.DIED_AT: now, F.NEXT_ATTEMPT_AT: None})
+        else:
+            state.update(
+                {F.STATUS: OutboxStatus.FAILED.value, F.NEXT_ATTEMPT_AT: now + self.backoff.delay(attempts)}
+            )
+        attempt = {"at": now, "owner": owner, "error": error, "permanent": failure.permanent}
+        return UpdateOne(
+            {"_id": document["_id"], F.STATUS: {"$in": UNFINISHED}},
+            {"$set": state, "$push": {F.ATTEMPT_HISTORY: {"$each": [attempt], "$slice": -HISTORY_LENGTH}}},
+        )
+
+    @staticmethod
+    def _permanent_failures(document: Document) -> int:
+        return int(document.get(F.PERMANENT_FAILURES) or 0)
 
     def release(self, ids: Sequence[uuid.UUID]) -> None:
         """Held-back entries go back to pending: they wait for their predecessor, not a backoff."""
         pending = {F.STATUS: OutboxStatus.PENDING.value, F.LEASE_OWNER: None, F.LEASE_UNTIL: None}
         self._update_each(ids, {F.STATUS: {"$in": UNFINISHED}}, {"$set": pending})
+
+    # --- dead letters and parking --------------------------------------------------------------
+    def blockers(self, aggregate_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[uuid.UUID, int]]:
+        """Per aggregate, the lowest-version entry that failed permanently or is dead: (id, version)."""
+        ids = list(set(aggregate_ids))
+        if not ids:
+            return {}
+        found: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
+        query = {F.AGGREGATE_ID: {"$in": ids}, **BLOCKING}
+        projection = [F.AGGREGATE_ID, F.AGGREGATE_VERSION]
+        for doc in self.collection.find(query, projection=projection, sort=VERSION_ORDER):
+            found.setdefault(doc[F.AGGREGATE_ID], (doc["_id"], int(doc[F.AGGREGATE_VERSION])))
+        return found
+
+    def park(self, parked: Mapping[uuid.UUID, uuid.UUID]) -> None:
+        """Entries (id → the blocking entry's id) wait behind a failing entry of their aggregate."""
+        by_blocker: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for entry_id, blocker_id in parked.items():
+            by_blocker.setdefault(blocker_id, []).append(entry_id)
+        for blocker_id, ids in by_blocker.items():
+            state = {
+                F.STATUS: OutboxStatus.PARKED.value,
+                F.PARKED_BEHIND: blocker_id,
+                F.LEASE_OWNER: None,
+                F.LEASE_UNTIL: None,
+                F.NEXT_ATTEMPT_AT: None,
+            }
+            self._update_each(ids, {F.STATUS: {"$in": UNFINISHED}}, {"$set": state})
+
+    def parked_behind(self, blocker_ids: Sequence[uuid.UUID]) -> list[Document]:
+        """The entries parked behind these, per aggregate in version order."""
+        if not blocker_ids:
+            return []
+        query = {F.STATUS: OutboxStatus.PARKED.value, F.PARKED_BEHIND: {"$in": list(blocker_ids)}}
+        return list(self.collection.find(query, sort=VERSION_ORDER))
+
+    def unpark(self, ids: Sequence[uuid.UUID]) -> None:
+        """Parked entries become pending again (their blocker is done or skipped)."""
+        state = {F.STATUS: OutboxStatus.PENDING.value, F.PARKED_BEHIND: None}
+        self._update_each(ids, {F.STATUS: OutboxStatus.PARKED.value}, {"$set": state})
+
+    def orphaned_parked(self, limit: int) -> list[Document]:
+        """Parked entries whose blocker is no longer blocking (a release interrupted by a crash)."""
+        parked = list(
+            self.collection.find({F.STATUS: OutboxStatus.PARKED.value}, sort=VERSION_ORDER, limit=limit)
+        )
+        blocker_ids = list({doc.get(F.PARKED_BEHIND) for doc in parked} - {None})
+        blocking = {
+            doc["_id"]
+            for doc in self.collection.find({"_id": {"$in": blocker_ids}, **BLOCKING}, projection=["_id"])
+        }
+        return [doc for doc in parked if doc.get(F.PARKED_BEHIND) not in blocking]
+
+    def get(self, event_id: uuid.UUID) -> Document | None:
+        return self.collection.find_one({"_id": event_id})
+
+    def dead_letters(self, *, limit: int = 1000) -> list[Document]:
+        query = {F.STATUS: OutboxStatus.DEAD.value}
+        return list(self.collection.find(query, sort=[(F.DIED_AT, ASCENDING)], limit=limit))
+
+    def count_parked_behind(self, blocker_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        counts: dict[uuid.UUID, int] = {}
+        for doc in self.parked_behind(blocker_ids):
+            counts[doc[F.PARKED_BEHIND]] = counts.get(doc[F.PARKED_BEHIND], 0) + 1
+        return counts
+
+    def reopen(
+        self, event_id: uuid.UUID, audit: Mapping[str, Any], extra: Mapping[str, Any] | None = None
+    ) -> bool:
+        """A dead entry back to pending with fresh attempts, recording the operator's action."""
+        state = {
+            F.STATUS: OutboxStatus.PENDING.value,
+            F.PERMANENT_FAILURES: 0,
+            F.NEXT_ATTEMPT_AT: None,
+            F.LEASE_OWNER: None,
+            F.LEASE_UNTIL: None,
+            **(extra or {}),
+        }
+        result = self.collection.update_one(
+            {"_id": event_id, F.STATUS: OutboxStatus.DEAD.value},
+            {"$set": state, "$push": {F.AUDIT: dict(audit)}},
+        )
+        return result.modified_count == 1
 
     def _update_each(
         self, ids: Sequence[uuid.UUID], condition: dict[str, Any], update: dict[str, Any]

@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from accounts_read.models import AccountStatus, AccountView, DailyTotal, LedgerEntryType, LedgerLine
+from accounts_read.models import (
+    AccountStatus,
+    AccountViewColumns,
+    DailyTotalColumns,
+    LedgerEntryType,
+    LedgerLineColumns,
+)
 from accounts_write.contract import EventType
-from projector.events import ProjectorEvent
+from projector.events import AnyEvent, ProjectorEvent, SkippedEvent
+from projector.shadow import LIVE, ReadTables
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +45,7 @@ class DailyDelta:
     accounts_opened: int = 0
     accounts_closed: int = 0
 
-    def add_to(self, total: DailyTotal) -> None:
+    def add_to(self, total: DailyTotalColumns) -> None:
         total.deposited += self.deposited
         total.withdrawn += self.withdrawn
         total.transferred += self.transferred
@@ -51,19 +58,26 @@ class DailyDelta:
 
 @dataclass
 class BatchChanges:
-    """Everything one batch changes, saved by apply.py in one transaction."""
+    """Everything one batch changes, saved by apply.py in one transaction, to ``tables``."""
 
-    new_accounts: dict[uuid.UUID, AccountView] = field(default_factory=dict)
-    changed_accounts: dict[uuid.UUID, AccountView] = field(default_factory=dict)
-    ledger_lines: list[LedgerLine] = field(default_factory=list)
+    tables: ReadTables = LIVE
+    new_accounts: dict[uuid.UUID, AccountViewColumns] = field(default_factory=dict)
+    changed_accounts: dict[uuid.UUID, AccountViewColumns] = field(default_factory=dict)
+    ledger_lines: list[LedgerLineColumns] = field(default_factory=list)
     daily: dict[tuple[date, str], DailyDelta] = field(default_factory=dict)
 
     def daily_delta(self, event: ProjectorEvent, currency: str) -> DailyDelta:
         return self.daily.setdefault((event.occurred_at.date(), currency), DailyDelta())
 
+    def changed(self, account: AccountViewColumns) -> None:
+        if account.account_id not in self.new_accounts:
+            self.changed_accounts[account.account_id] = account
 
-def project(event: ProjectorEvent, account: AccountView | None, changes: BatchChanges) -> AccountView:
+
+def project(event: AnyEvent, account: AccountViewColumns | None, changes: BatchChanges) -> AccountViewColumns:
     """Apply one in-order event; return the account view as it is afterwards."""
+    if isinstance(event, SkippedEvent):
+        return _skip(event, account, changes)
     if event.event_type is EventType.ACCOUNT_OPENED:
         return _open(event, account, changes)
     if account is None:
@@ -72,15 +86,48 @@ def project(event: ProjectorEvent, account: AccountView | None, changes: BatchCh
     handler(event, account, changes)
     account.version = event.version
     account.updated_at = event.occurred_at
-    if account.account_id not in changes.new_accounts:
-        changes.changed_accounts[account.account_id] = account
+    if account.attention_event_id == event.event_id:
+        # The dead letter that flagged this account has now been applied: nothing is missing.
+        account.attention, account.attention_event_id = "", None
+    changes.changed(account)
     return account
 
 
-def _open(event: ProjectorEvent, account: AccountView | None, changes: BatchChanges) -> AccountView:
+def _skip(
+    event: SkippedEvent, account: AccountViewColumns | None, changes: BatchChanges
+) -> AccountViewColumns:
+    """Consume the version with no effect, and flag the account: its read state lacks an event."""
+    attention = event.attention[:500]
+    if account is None:
+        # The skipped event opened the account: keep a row so that its later events can follow.
+        view = changes.tables.account(
+            account_id=event.aggregate_id,
+            owner="",
+            currency="",
+            balance=ZERO,
+            status=AccountStatus.OPEN,
+            version=event.version,
+            opened_at=event.occurred_at,
+            updated_at=event.occurred_at,
+            closed_at=None,
+            attention=attention,
+            attention_event_id=event.event_id,
+        )
+        changes.new_accounts[view.account_id] = view
+        return view
+    account.version = event.version
+    account.updated_at = event.occurred_at
+    account.attention, account.attention_event_id = attention, event.event_id
+    changes.changed(account)
+    return account
+
+
+def _open(
+    event: ProjectorEvent, account: AccountViewColumns | None, changes: BatchChanges
+) -> AccountViewColumns:
     if account is not None:
         raise ProjectionError(f"account {event.aggregate_id} is already open")
-    view = AccountView(
+    view = changes.tables.account(
         account_id=event.aggregate_id,
         owner=event.owner,
         currency=event.currency,
@@ -97,7 +144,11 @@ def _open(event: ProjectorEvent, account: AccountView | None, changes: BatchChan
 
 
 def _money_movement(
-    event: ProjectorEvent, account: AccountView, changes: BatchChanges, entry_type: LedgerEntryType, sign: int
+    event: ProjectorEvent,
+    account: AccountViewColumns,
+    changes: BatchChanges,
+    entry_type: LedgerEntryType,
+    sign: int,
 ) -> None:
     if event.amount is None or event.balance_after is None:
         raise ProjectionError(f"{event.event_type} {event.event_id} carries no amount")
@@ -115,7 +166,7 @@ def _money_movement(
         )
     account.balance = event.balance_after
     changes.ledger_lines.append(
-        LedgerLine(
+        changes.tables.ledger(  # type: ignore[misc]  # each concrete ledger model has its account
             event_id=event.event_id,
             account=account,
             aggregate_version=event.version,
@@ -129,32 +180,32 @@ def _money_movement(
     )
 
 
-def _deposited(event: ProjectorEvent, account: AccountView, changes: BatchChanges) -> None:
+def _deposited(event: ProjectorEvent, account: AccountViewColumns, changes: BatchChanges) -> None:
     _money_movement(event, account, changes, LedgerEntryType.DEPOSIT, +1)
     delta = changes.daily_delta(event, account.currency)
     delta.deposited += event.amount or ZERO
     delta.deposit_count += 1
 
 
-def _withdrawn(event: ProjectorEvent, account: AccountView, changes: BatchChanges) -> None:
+def _withdrawn(event: ProjectorEvent, account: AccountViewColumns, changes: BatchChanges) -> None:
     _money_movement(event, account, changes, LedgerEntryType.WITHDRAWAL, -1)
     delta = changes.daily_delta(event, account.currency)
     delta.withdrawn += event.amount or ZERO
     delta.withdrawal_count += 1
 
 
-def _transfer_sent(event: ProjectorEvent, account: AccountView, changes: BatchChanges) -> None:
+def _transfer_sent(event: ProjectorEvent, account: AccountViewColumns, changes: BatchChanges) -> None:
     _money_movement(event, account, changes, LedgerEntryType.TRANSFER_OUT, -1)
     delta = changes.daily_delta(event, account.currency)
     delta.transferred += event.amount or ZERO
     delta.transfer_count += 1
 
 
-def _transfer_received(event: ProjectorEvent, account: AccountView, changes: BatchChanges) -> None:
+def _transfer_received(event: ProjectorEvent, account: AccountViewColumns, changes: BatchChanges) -> None:
     _money_movement(event, account, changes, LedgerEntryType.TRANSFER_IN, +1)
 
 
-def _closed(event: ProjectorEvent, account: AccountView, changes: BatchChanges) -> None:
+def _closed(event: ProjectorEvent, account: AccountViewColumns, changes: BatchChanges) -> None:
     if account.status == AccountStatus.CLOSED:
         raise ProjectionError(f"account {account.account_id} is already closed")
     account.status = AccountStatus.CLOSED
@@ -162,7 +213,7 @@ def _closed(event: ProjectorEvent, account: AccountView, changes: BatchChanges) 
     changes.daily_delta(event, account.currency).accounts_closed += 1
 
 
-_HANDLERS: dict[EventType, Callable[[ProjectorEvent, AccountView, BatchChanges], None]] = {
+_HANDLERS: dict[EventType, Callable[[ProjectorEvent, AccountViewColumns, BatchChanges], None]] = {
     EventType.FUNDS_DEPOSITED: _deposited,
     EventType.FUNDS_WITHDRAWN: _withdrawn,
     EventType.TRANSFER_SENT: _transfer_sent,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,7 +35,10 @@ class SweepReport:
     applied: int = 0
     duplicates: int = 0
     held: int = 0
+    parked: int = 0
     failed: int = 0
+    dead: int = 0
+    released: int = 0
     batches: int = 0
 
     def add(self, size: int, outcome: BatchOutcome) -> None:
@@ -43,7 +47,9 @@ class SweepReport:
         self.applied += outcome.applied
         self.duplicates += outcome.duplicates
         self.held += outcome.held
+        self.parked += outcome.parked
         self.failed += outcome.failed
+        self.dead += outcome.dead
 
     @property
     def unfinished(self) -> int:
@@ -73,6 +79,9 @@ def sweep_unfinished(
         if stop is not None and stop.is_set():
             logger.info("%s sweep interrupted by shutdown after %d entries", kind, report.seen)
             break
+    if status_writer is not None:
+        status_writer.flush()  # the releases below read the statuses just written
+    release_orphans(outbox, owner=owner, batch_size=batch_size, report=report)
     _log(kind, report)
     return report
 
@@ -93,10 +102,39 @@ def retry_due(
     report = SweepReport()
     mine = [doc for doc in candidates if doc["_id"] in taken]
     for chunk in _chunks(iter(mine), batch_size):
-        report.add(len(chunk), deliver(chunk, outbox, owner=owner, claim=False))
-    if candidates:
+        outcome = deliver(chunk, outbox, owner=owner, claim=False)
+        report.add(len(chunk), outcome)
+        release_parked(outbox, outcome.unblocked, owner=owner, report=report)
+    release_orphans(outbox, owner=owner, batch_size=batch_size, report=report)
+    if candidates or report.released:
         _log(kind, report, skipped=len(candidates) - len(mine))
     return report
+
+
+def release_parked(
+    outbox: OutboxStore, blocker_ids: list[uuid.UUID], *, owner: str, report: SweepReport
+) -> None:
+    """Apply, in version order, the entries parked behind these (now done or skipped) entries."""
+    parked = outbox.parked_behind(blocker_ids)
+    if parked:
+        _deliver_released(outbox, parked, owner=owner, report=report)
+
+
+def release_orphans(outbox: OutboxStore, *, owner: str, batch_size: int, report: SweepReport) -> None:
+    """Parked entries whose blocker is no longer failing (a release cut short by a crash)."""
+    orphans = outbox.orphaned_parked(limit=batch_size)
+    if orphans:
+        logger.warning("releasing %d parked entries whose blocker is no longer failing", len(orphans))
+        _deliver_released(outbox, orphans, owner=owner, report=report)
+
+
+def _deliver_released(
+    outbox: OutboxStore, parked: list[Document], *, owner: str, report: SweepReport
+) -> None:
+    outbox.unpark([doc["_id"] for doc in parked])
+    logger.info("releasing %d parked entries in version order", len(parked))
+    report.released += len(parked)
+    report.add(len(parked), deliver(parked, outbox, owner=owner))
 
 
 def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
@@ -154,14 +192,17 @@ def _read_ahead(chunks: Iterator[list[Document]]) -> Iterator[list[Document]]:
 def _log(kind: str, report: SweepReport, skipped: int = 0) -> None:
     metrics.SWEPT.labels(kind).inc(report.applied)
     logger.info(
-        "%s sweep: %d entries in %d batches — %d applied, %d duplicates, %d held, %d failed, "
-        "%d leased elsewhere",
+        "%s sweep: %d entries in %d batches — %d applied, %d duplicates, %d held, %d parked, "
+        "%d failed (%d now dead), %d released from parking, %d leased elsewhere",
         kind,
         report.seen,
         report.batches,
         report.applied,
         report.duplicates,
         report.held,
+        report.parked,
         report.failed,
+        report.dead,
+        report.released,
         skipped,
     )

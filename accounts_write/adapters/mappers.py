@@ -23,6 +23,7 @@ from accounts_write.domain.money import CENT, Currency
 
 Document = dict[str, Any]
 F = contract.OutboxField
+A = contract.AccountField
 
 EVENT_CLASSES: dict[contract.EventType, type[ev.DomainEvent]] = {
     contract.EventType.ACCOUNT_OPENED: ev.AccountOpened,
@@ -49,29 +50,29 @@ def from_decimal128(value: Decimal128 | Decimal) -> Decimal:
 
 def account_to_document(account: BankAccount) -> Document:
     return {
-        "_id": account.id,
-        "owner": account.owner,
-        "currency": account.currency.value,
-        "balance": to_decimal128(account.balance),
-        "status": account.status.value,
-        "version": account.version,
-        "opened_at": account.opened_at,
-        "updated_at": account.updated_at,
-        "closed_at": account.closed_at,
+        A.ID: account.id,
+        A.OWNER: account.owner,
+        A.CURRENCY: account.currency.value,
+        A.BALANCE: to_decimal128(account.balance),
+        A.STATUS: account.status.value,
+        A.VERSION: account.version,
+        A.OPENED_AT: account.opened_at,
+        A.UPDATED_AT: account.updated_at,
+        A.CLOSED_AT: account.closed_at,
     }
 
 
 def account_from_document(document: Document) -> BankAccount:
     return BankAccount(
-        id=document["_id"],
-        owner=document["owner"],
-        currency=Currency(document["currency"]),
-        balance=from_decimal128(document["balance"]),
-        status=AccountStatus(document["status"]),
-        version=document["version"],
-        opened_at=document["opened_at"],
-        updated_at=document["updated_at"],
-        closed_at=document.get("closed_at"),
+        id=document[A.ID],
+        owner=document[A.OWNER],
+        currency=Currency(document[A.CURRENCY]),
+        balance=from_decimal128(document[A.BALANCE]),
+        status=AccountStatus(document[A.STATUS]),
+        version=document[A.VERSION],
+        opened_at=document[A.OPENED_AT],
+        updated_at=document[A.UPDATED_AT],
+        closed_at=document.get(A.CLOSED_AT),
     )
 
 

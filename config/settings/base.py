@@ -158,6 +158,8 @@ PROJECTOR_ENTRY_LEASE_SECONDS = env_float("PROJECTOR_ENTRY_LEASE_SECONDS", 30.0)
 # Failed entries: exponential backoff from BASE, capped at MAX.
 PROJECTOR_RETRY_BACKOFF_BASE_SECONDS = env_float("PROJECTOR_RETRY_BACKOFF_BASE_SECONDS", 1.0)
 PROJECTOR_RETRY_BACKOFF_MAX_SECONDS = env_float("PROJECTOR_RETRY_BACKOFF_MAX_SECONDS", 300.0)
+# After this many permanent failures an entry is dead (a dead letter); transient ones do not count.
+PROJECTOR_MAX_ATTEMPTS = env_int("PROJECTOR_MAX_ATTEMPTS", 8)
 # A pending entry older than this was missed by the change stream; the retry sweep applies it.
 PROJECTOR_PENDING_GRACE_SECONDS = env_float("PROJECTOR_PENDING_GRACE_SECONDS", 10.0)
 PROJECTOR_RETRY_INTERVAL_SECONDS = env_float("PROJECTOR_RETRY_INTERVAL_SECONDS", 5.0)
@@ -178,6 +180,15 @@ CELERY_BEAT_SCHEDULE["projector-retry-due-entries"] = {
     # A sweep that could not start before the next one is due is dropped, not queued up.
     "options": {"expires": PROJECTOR_RETRY_INTERVAL_SECONDS},
 }
+
+# Reconcile (write state vs read state) every this many seconds from Celery beat (0: off).
+RECONCILE_INTERVAL_SECONDS = env_float("RECONCILE_INTERVAL_SECONDS", 3600.0)
+if RECONCILE_INTERVAL_SECONDS > 0:
+    CELERY_BEAT_SCHEDULE["projector-reconcile"] = {
+        "task": "projector.reconcile_read_models",
+        "schedule": RECONCILE_INTERVAL_SECONDS,
+        "options": {"expires": RECONCILE_INTERVAL_SECONDS},
+    }
 
 # --- Internationalisation, static files -------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts_read.models import AccountStatus, AccountView, DailyTotal, LedgerEntryType, LedgerLine
@@ -16,7 +15,6 @@ from projector.checkpoint import CheckpointUpdate, load_resume_token
 from projector.leader import LeaderLease, LeaseLostError
 from projector.models import ProjectorLease
 from tests.factories.outbox import AccountHistory, money, outbox_document
-from tests.factories.read_models import LedgerLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -143,19 +141,6 @@ def test_the_checkpoint_is_saved_with_the_batch(apply_documents):
     apply_documents([ada.opened()], checkpoint=CheckpointUpdate(resume_token={"_data": "8264AB"}))
 
     assert load_resume_token() == {"_data": "8264AB"}
-
-
-def test_a_failing_batch_rolls_back_its_projection_and_its_checkpoint(apply_documents):
-    ada = AccountHistory()
-    opened, deposit = ada.opened(), ada.deposited("10.00")
-    # A ledger line already holding the deposit's event id makes the batch's insert fail.
-    LedgerLineFactory(event_id=deposit["_id"])
-
-    with pytest.raises(IntegrityError):
-        apply_documents([opened, deposit], checkpoint=CheckpointUpdate(resume_token={"_data": "01"}))
-
-    assert not AccountView.objects.filter(account_id=ada.account_id).exists()
-    assert load_resume_token() is None
 
 
 def test_a_projector_that_lost_its_lease_cannot_commit_a_batch(apply_documents):
