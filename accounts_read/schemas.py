@@ -26,6 +26,12 @@ class AccountOut(Schema):
     opened_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    needs_attention: bool = Field(
+        False,
+        description="An event of this account is a dead letter, or was skipped by an operator: "
+        "the view may lack its effect (see `attention`, and `manage.py deadletters`).",
+    )
+    attention: str | None = Field(None, description="Why the account needs attention (null: it does not).")
     min_version_reached: bool | None = Field(
         None,
         description="With ?min_version=N: whether this view reached N within the wait (null: not asked).",
@@ -43,6 +49,8 @@ class AccountOut(Schema):
             opened_at=view.opened_at,
             updated_at=view.updated_at,
             closed_at=view.closed_at,
+            needs_attention=view.needs_attention,
+            attention=view.attention or None,
             min_version_reached=min_version_reached,
         )
 

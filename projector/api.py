@@ -37,16 +37,46 @@ class CheckpointOut(Schema):
 class OutboxOut(Schema):
     available: bool = Field(description="False when MongoDB could not be reached; counts are then null.")
     backlog: dict[str, int] = Field(description="Outbox entries not done, per status.")
-    dead_letters: int | None
+    dead_letters: int | None = Field(
+        description="Entries that failed permanently PROJECTOR_MAX_ATTEMPTS times."
+    )
+    parked: int | None = Field(description="Entries waiting behind a failing or dead entry of their account.")
     oldest_unprojected_at: datetime | None
     lag_seconds: float | None = Field(description="Age of the oldest entry not yet projected (0: none).")
     error: str | None
+
+
+class ReadModelsOut(Schema):
+    accounts: int
+    accounts_needing_attention: int = Field(description="Accounts with a dead or skipped event.")
+
+
+class ReconcileOut(Schema):
+    finished_at: datetime
+    age_seconds: float
+    scope: str
+    checked: int
+    drifted: int = Field(description="Accounts whose read state differed from the write state.")
+    lagging: int = Field(description="Accounts with events still in flight (not drift).")
+    fixed: int
+
+
+class ReplayOut(Schema):
+    state: str = Field(description="building, catching_up, done or failed.")
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    events_applied: int
+    error: str
 
 
 class SyncStatusOut(Schema):
     projector: ProjectorOut
     checkpoint: CheckpointOut
     outbox: OutboxOut
+    read_models: ReadModelsOut
+    last_reconcile: ReconcileOut | None = Field(description="The latest reconcile report (null: none yet).")
+    last_replay: ReplayOut | None = Field(description="The latest full replay (null: none yet).")
     checked_at: datetime
 
 

@@ -14,11 +14,12 @@ from typing import Any
 from django.utils import timezone
 from pymongo.errors import PyMongoError
 
+from accounts_read.models import AccountView
 from accounts_write.contract import OutboxField, OutboxStatus
 from projector.checkpoint import STREAM_CHECKPOINT
 from projector.leader import PROJECTOR_LEASE
-from projector.models import Checkpoint, ProjectorLease
-from projector.outbox import OutboxStore
+from projector.models import Checkpoint, ProjectorLease, ReconcileReport, ReplayRun
+from projector.outbox import FINISHED, OutboxStore
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +48,37 @@ class OutboxState:
     available: bool
     backlog: dict[str, int] = field(default_factory=dict)
     dead_letters: int | None = None
+    parked: int | None = None
     oldest_unprojected_at: datetime | None = None
     lag_seconds: float | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadModelsState:
+    accounts: int
+    accounts_needing_attention: int
+
+
+@dataclass(frozen=True)
+class ReconcileState:
+    finished_at: datetime
+    age_seconds: float
+    scope: str
+    checked: int
+    drifted: int
+    lagging: int
+    fixed: int
+
+
+@dataclass(frozen=True)
+class ReplayRunState:
+    state: str
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    events_applied: int
+    error: str
 
 
 @dataclass(frozen=True)
@@ -57,12 +86,54 @@ class SyncStatus:
     projector: ProjectorState
     checkpoint: CheckpointState
     outbox: OutboxState
+    read_models: ReadModelsState
+    last_reconcile: ReconcileState | None
+    last_replay: ReplayRunState | None
     checked_at: datetime
 
 
 def sync_status(outbox: OutboxStore | None) -> SyncStatus:
     now = timezone.now()
-    return SyncStatus(_projector(now), _checkpoint(now), _outbox(outbox, now), now)
+    return SyncStatus(
+        _projector(now),
+        _checkpoint(now),
+        _outbox(outbox, now),
+        _read_models(),
+        _last_reconcile(now),
+        _last_replay(),
+        now,
+    )
+
+
+def _read_models() -> ReadModelsState:
+    return ReadModelsState(
+        accounts=AccountView.objects.count(),
+        accounts_needing_attention=AccountView.objects.exclude(attention="").count(),
+    )
+
+
+def _last_reconcile(now: datetime) -> ReconcileState | None:
+    report = ReconcileReport.objects.order_by("-started_at").first()
+    if report is None:
+        return None
+    return ReconcileState(
+        finished_at=report.finished_at,
+        age_seconds=_age(report.finished_at, now) or 0.0,
+        scope=report.scope,
+        checked=report.checked,
+        drifted=report.drifted,
+        lagging=report.lagging,
+        fixed=report.fixed,
+    )
+
+
+def _last_replay() -> ReplayRunState | None:
+    run = ReplayRun.objects.order_by("-started_at").first()
+    if run is None:
+        return None
+    return ReplayRunState(
+        run.state, run.started_at, run.updated_at, run.finished_at, run.events_applied, run.error
+    )
 
 
 def _projector(now: datetime) -> ProjectorState:
@@ -100,8 +171,9 @@ def _outbox(outbox: OutboxStore | None, now: datetime) -> OutboxState:
     oldest_at = oldest.get(OutboxField.OCCURRED_AT) if oldest else None
     return OutboxState(
         available=True,
-        backlog={status: count for status, count in counts.items() if status != OutboxStatus.DONE.value},
+        backlog={status: count for status, count in counts.items() if status not in FINISHED},
         dead_letters=counts.get(OutboxStatus.DEAD.value, 0),
+        parked=counts.get(OutboxStatus.PARKED.value, 0),
         oldest_unprojected_at=oldest_at,
         lag_seconds=_age(oldest_at, now) or 0.0,
     )
