@@ -112,12 +112,12 @@ class Command(BaseCommand):
         audit = doc.get(F.AUDIT) or []
         if audit:
             self.stdout.write("\noperator actions:")
-            rows = [(a.get("at"), a.get("by"), a.get("action"), a.get("reason")) for a in audit]
-            self.stdout.write(table(("AT", "BY", "ACTION", "REASON"), rows))
+            actions = [(a.get("at"), a.get("by"), a.get("action"), a.get("reason")) for a in audit]
+            self.stdout.write(table(("AT", "BY", "ACTION", "REASON"), actions))
         self.stdout.write(f"\nparked behind it: {len(detail.parked)}")
         if detail.parked:
-            rows = [(p["_id"], p.get(F.AGGREGATE_VERSION), p.get(F.EVENT_TYPE)) for p in detail.parked]
-            self.stdout.write(table(("EVENT ID", "V", "TYPE"), rows))
+            parked = [(p["_id"], p.get(F.AGGREGATE_VERSION), p.get(F.EVENT_TYPE)) for p in detail.parked]
+            self.stdout.write(table(("EVENT ID", "V", "TYPE"), parked))
 
     def _retry(self, outbox: OutboxStore, options: dict[str, Any]) -> None:
         by = options["by"] or getpass.getuser()

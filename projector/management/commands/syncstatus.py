@@ -43,9 +43,9 @@ class Command(BaseCommand):
 
 def describe(status: SyncStatus) -> list[str]:
     projector, checkpoint, outbox = status.projector, status.checkpoint, status.outbox
-    leader = f"{projector.leader} (heartbeat {_age(projector.heartbeat_age_seconds)})"
+    leader = f"alive, led by {projector.leader} (heartbeat {_age(projector.heartbeat_age_seconds)})"
     lines = [
-        f"projector      {'alive, led by ' + leader if projector.alive else 'NOT RUNNING (no live leader lease)'}",
+        f"projector      {leader if projector.alive else 'NOT RUNNING (no live leader lease)'}",
         f"checkpoint     saved {_age(checkpoint.age_seconds)}; {checkpoint.events_applied} events applied; "
         f"last batch lag {_ms(checkpoint.last_batch_lag_ms)}",
     ]
@@ -69,8 +69,8 @@ def describe(status: SyncStatus) -> list[str]:
     lines.append(
         "reconcile      never run"
         if reconcile is None
-        else f"reconcile      {_age(reconcile.age_seconds)}: {reconcile.checked} checked, {reconcile.drifted} "
-        f"drifted, {reconcile.lagging} lagging, {reconcile.fixed} fixed"
+        else f"reconcile      {_age(reconcile.age_seconds)}: {reconcile.checked} checked, "
+        f"{reconcile.drifted} drifted, {reconcile.lagging} lagging, {reconcile.fixed} fixed"
     )
     replay = status.last_replay
     if replay is not None:

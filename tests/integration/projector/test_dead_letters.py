@@ -92,7 +92,7 @@ def test_a_poison_event_goes_dead_after_max_attempts_and_parks_its_accounts_late
 
 
 def test_a_failing_event_does_not_hold_up_other_accounts_in_its_batch(outbox):
-    ada, poison, later, documents = poisoned_account(outbox, "payload")
+    _ada, _poison, _later, documents = poisoned_account(outbox, "payload")
     others = [AccountHistory(owner=f"Other {n}") for n in range(1000)]
     healthy = [doc for other in others for doc in (other.opened(),)]
     outbox.collection.insert_many(healthy)
@@ -137,12 +137,12 @@ def test_retry_without_a_fix_fails_again_and_keeps_the_events_parked(outbox):
     result = deadletters.retry(outbox, poison["_id"], by="alice")
 
     assert (result.status, result.succeeded) == (OutboxStatus.FAILED, False)
-    assert "FundsTeleported" in result.error
+    assert "FundsTeleported" in str(result.error)
     assert [stored(outbox, doc)[F.STATUS] for doc in later] == [OutboxStatus.PARKED] * 2
 
 
 def test_skip_consumes_the_version_flags_the_account_and_releases_the_parked_events(outbox):
-    ada, poison, later, _ = poisoned_account(outbox)
+    ada, poison, _later, _ = poisoned_account(outbox)
     deliver(outbox.collection.find().to_list(), outbox, owner="projector")
     retry_until_settled(outbox)
 
@@ -177,7 +177,7 @@ def test_a_skip_needs_a_reason(outbox):
 
 
 def test_an_event_arriving_behind_a_dead_letter_is_parked_not_held(outbox):
-    ada, poison, later, _ = poisoned_account(outbox)
+    ada, poison, _later, _ = poisoned_account(outbox)
     deliver(outbox.collection.find().to_list(), outbox, owner="projector")
     retry_until_settled(outbox)
     newcomer = ada.deposited("1.00")
@@ -213,5 +213,6 @@ def test_the_dead_letter_list_counts_the_parked_events(outbox):
 
     [letter] = deadletters.list_dead_letters(outbox)
 
-    assert (letter.event_id, letter.version, letter.parked, letter.attempts) == (poison["_id"], 3, 2, MAX_ATTEMPTS)
-    assert letter.died_at <= timezone.now()
+    assert (letter.event_id, letter.version, letter.parked) == (poison["_id"], 3, 2)
+    assert letter.attempts == MAX_ATTEMPTS
+    assert letter.died_at is not None and letter.died_at <= timezone.now()

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from accounts_write.contract import EventType
-from projector.events import EventParseError, parse_event
+from projector.events import EventParseError, ProjectorEvent, parse_event
 from tests.factories.outbox import AccountHistory, money, outbox_document
 
 
@@ -21,6 +21,7 @@ def test_money_and_ids_are_typed():
 
     event = parse_event(sent)
 
+    assert isinstance(event, ProjectorEvent)
     assert event.event_type is EventType.TRANSFER_SENT
     assert (event.amount, event.balance_after) == (Decimal("12.50"), Decimal("-12.50"))
     assert event.counterparty_id == bob.account_id

@@ -77,6 +77,7 @@ def test_a_lock_wait_timeout_is_transient_rolls_back_the_batch_and_does_not_coun
 
     assert is_transient(raised.value)
     entry = outbox.collection.find_one({"_id": deposit["_id"]})
+    assert entry is not None
     # max_attempts=1: a permanent failure would have killed it at once; a transient one does not.
     assert (entry[F.STATUS], entry[F.ATTEMPTS], entry[F.PERMANENT_FAILURES]) == (OutboxStatus.FAILED, 1, 0)
     assert entry[F.ATTEMPT_HISTORY][-1]["permanent"] is False
@@ -99,7 +100,8 @@ def test_an_overflowing_event_in_the_stream_does_not_keep_other_accounts_stale(m
     with running_projector(mongo_db):
         time.sleep(0.3)  # the stream is open once the catch-up of an empty outbox is over
         outbox.insert_many([*poisoned.documents, *(doc for h in healthy for doc in h.documents)])
-        waited = wait_until(lambda: AccountView.objects.filter(owner__startswith="Healthy", version=2).count() == 13)
+        healthy_views = AccountView.objects.filter(owner__startswith="Healthy", version=2)
+        waited = wait_until(lambda: healthy_views.count() == 13)
 
     assert waited < 5
     assert "mysql unavailable" not in caplog.text
