@@ -238,10 +238,12 @@ def _save(changes: BatchChanges) -> None:
             total.save(force_insert=True)
 
 
-def flag_accounts(flags: dict[uuid.UUID, tuple[uuid.UUID, str]]) -> None:
-    """Mark live accounts as needing attention: account id → (the event at fault, why)."""
+def flag_accounts(
+    flags: dict[uuid.UUID, tuple[uuid.UUID, str]], account_model: type[AccountViewColumns] = AccountView
+) -> None:
+    """Mark accounts as needing attention: account id → (the event at fault, why)."""
     for account_id, (event_id, reason) in flags.items():
-        AccountView.objects.filter(account_id=account_id).update(
+        account_model._default_manager.filter(account_id=account_id).update(
             attention=reason[:500], attention_event_id=event_id
         )
 

@@ -95,6 +95,32 @@ class OutboxStore:
             self.collection.find({F.STATUS: {"$in": UNFINISHED}}, sort=VERSION_ORDER, batch_size=batch_size)
         )
 
+    def everything(self, *, from_aggregate: uuid.UUID | None, batch_size: int) -> Iterator[Document]:
+        """Every entry, per aggregate in version order, from ``from_aggregate`` on (replay)."""
+        query = {F.AGGREGATE_ID: {"$gte": from_aggregate}} if from_aggregate is not None else {}
+        return iter(self.collection.find(query, sort=VERSION_ORDER, batch_size=batch_size))
+
+    def history(
+        self, aggregate_ids: Sequence[uuid.UUID], *, after_versions: Mapping[uuid.UUID, int] | None = None
+    ) -> list[Document]:
+        """The entries of these aggregates in version order (only those above ``after_versions``)."""
+        if not aggregate_ids:
+            return []
+        documents = self.collection.find({F.AGGREGATE_ID: {"$in": list(aggregate_ids)}}, sort=VERSION_ORDER)
+        floors = after_versions or {}
+        return [
+            doc
+            for doc in documents
+            if int(doc.get(F.AGGREGATE_VERSION) or 0) > floors.get(doc[F.AGGREGATE_ID], 0)
+        ]
+
+    def aggregates_since(self, moment: datetime) -> list[uuid.UUID]:
+        """Aggregates with an event that occurred at or after ``moment``."""
+        return sorted(self.collection.distinct(F.AGGREGATE_ID, {F.OCCURRED_AT: {"$gte": moment}}), key=str)
+
+    def count_all(self) -> int:
+        return self.collection.count_documents({})
+
     def due(self, *, now: datetime, pending_before: datetime, limit: int) -> list[Document]:
         """Entries to retry: failed and due, in_progress with an expired lease, pending too long."""
         query = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -220,3 +220,30 @@ _HANDLERS: dict[EventType, Callable[[ProjectorEvent, AccountViewColumns, BatchCh
     EventType.TRANSFER_RECEIVED: _transfer_received,
     EventType.ACCOUNT_CLOSED: _closed,
 }
+
+
+def contribution(account: AccountViewColumns, lines: Sequence[LedgerLineColumns]) -> BatchChanges:
+    """What projecting this account added to the daily totals (mirror of the handlers above).
+
+    Re-projecting one account subtracts this first, then applies its events afresh.
+    """
+    changes = BatchChanges()
+    if account.currency:
+        opened = changes.daily.setdefault((account.opened_at.date(), account.currency), DailyDelta())
+        opened.accounts_opened += 1
+        if account.status == AccountStatus.CLOSED and account.closed_at is not None:
+            changes.daily.setdefault(
+                (account.closed_at.date(), account.currency), DailyDelta()
+            ).accounts_closed += 1
+    for line in lines:
+        delta = changes.daily.setdefault((line.occurred_at.date(), account.currency), DailyDelta())
+        if line.entry_type == LedgerEntryType.DEPOSIT:
+            delta.deposited += line.amount
+            delta.deposit_count += 1
+        elif line.entry_type == LedgerEntryType.WITHDRAWAL:
+            delta.withdrawn -= line.amount
+            delta.withdrawal_count += 1
+        elif line.entry_type == LedgerEntryType.TRANSFER_OUT:
+            delta.transferred -= line.amount
+            delta.transfer_count += 1
+    return changes

@@ -9,14 +9,10 @@ beat task, and the projector itself after a failed batch).
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from itertools import islice
-from typing import cast
 
 from django.utils import timezone
 
@@ -24,6 +20,7 @@ from projector import metrics
 from projector.delivery import BatchOutcome, deliver
 from projector.leader import LeaderLease
 from projector.outbox import Document, OutboxStore
+from projector.reading import chunks, read_ahead
 from projector.status_writer import StatusWriter
 
 logger = logging.getLogger(__name__)
@@ -73,7 +70,7 @@ def sweep_unfinished(
     """
     report = SweepReport()
     # The next chunk is read while this one is applied: MongoDB and MySQL round trips overlap.
-    for chunk in _read_ahead(_chunks(outbox.unfinished(batch_size=batch_size), batch_size)):
+    for chunk in read_ahead(chunks(outbox.unfinished(batch_size=batch_size), batch_size)):
         outcome = deliver(chunk, outbox, owner=owner, claim=False, fence=fence, status_writer=status_writer)
         report.add(len(chunk), outcome)
         if stop is not None and stop.is_set():
@@ -101,7 +98,7 @@ def retry_due(
     taken = outbox.claim_unleased([doc["_id"] for doc in candidates], owner=owner, now=now)
     report = SweepReport()
     mine = [doc for doc in candidates if doc["_id"] in taken]
-    for chunk in _chunks(iter(mine), batch_size):
+    for chunk in chunks(iter(mine), batch_size):
         outcome = deliver(chunk, outbox, owner=owner, claim=False)
         report.add(len(chunk), outcome)
         release_parked(outbox, outcome.unblocked, owner=owner, report=report)
@@ -135,58 +132,6 @@ def _deliver_released(
     logger.info("releasing %d parked entries in version order", len(parked))
     report.released += len(parked)
     report.add(len(parked), deliver(parked, outbox, owner=owner))
-
-
-def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
-    iterator = iter(documents)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-class _ReadFailed:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
-_END = object()
-
-
-def _read_ahead(chunks: Iterator[list[Document]]) -> Iterator[list[Document]]:
-    """Read the next chunk from MongoDB in a background thread while the caller applies this one.
-
-    One chunk ahead at most; a read error is raised in the caller's thread, where it was before.
-    """
-    ready: queue.Queue[object] = queue.Queue(maxsize=1)
-    closed = threading.Event()
-
-    def hand_over(item: object) -> bool:
-        while not closed.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            for chunk in chunks:
-                if not hand_over(chunk):
-                    return
-            hand_over(_END)
-        except BaseException as exc:  # handed to the caller, which re-raises it
-            hand_over(_ReadFailed(exc))
-
-    reader = threading.Thread(target=read, name="outbox-catch-up-reader", daemon=True)
-    reader.start()
-    try:
-        while (item := ready.get()) is not _END:
-            if isinstance(item, _ReadFailed):
-                raise item.error
-            yield cast(list[Document], item)
-    finally:
-        closed.set()
-        reader.join(timeout=30)
 
 
 def _log(kind: str, report: SweepReport, skipped: int = 0) -> None:

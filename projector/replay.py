@@ -1,0 +1,235 @@
+"""Sync engine service: replay — rebuild the read models from the outbox events kept in MongoDB.
+
+``rebuild_accounts`` re-projects chosen accounts in place, each in one transaction (readers see
+the old row or the new one). ``full_replay`` is blue/green: it builds everything into shadow
+tables while the live ones keep serving, catches the shadow up with what the live projector
+applied meanwhile, then — holding the read-model fence so no applier is half way through —
+catches up the last few accounts and swaps the tables in with one ``RENAME TABLE``. Its progress
+is committed with every batch, so a replay killed at any point resumes where it was (ADR 0011).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from accounts_read.models import AccountView, DailyTotal, LedgerLine
+from accounts_write.contract import OutboxField
+from projector import bluegreen
+from projector.apply import DAILY_FIELDS, ApplyReport, apply_events, flag_accounts
+from projector.events import AnyEvent, EventParseError, parse_event
+from projector.fence import exclusive_fence, share_fence
+from projector.models import ReplayRun, ReplayState
+from projector.outbox import Document, OutboxStore
+from projector.projections import contribution
+from projector.reading import chunks, read_ahead
+from projector.shadow import LIVE, SHADOW, ReadTables
+
+logger = logging.getLogger(__name__)
+
+REPLAY_LOCK = "cqrs-sync-replay"
+# The final catch-up runs under the fence (appliers wait); before it, catch up until this few remain.
+FENCED_CATCH_UP_AT_MOST = 200
+CATCH_UP_ROUNDS = 5
+
+Progress = Callable[[int], None]
+
+
+class ReplayBusyError(RuntimeError):
+    """Another replay is running (it holds the replay lock)."""
+
+
+@dataclass
+class RebuildReport:
+    accounts: int = 0
+    events: int = 0
+    applied: int = 0
+    failed: int = 0
+
+
+# --- one account (or a few) in place ------------------------------------------------------------
+
+
+def rebuild_accounts(
+    outbox: OutboxStore, account_ids: Iterable[uuid.UUID], *, progress: Progress | None = None
+) -> RebuildReport:
+    """Re-project each account from its kept events, in place, one transaction per account."""
+    report = RebuildReport()
+    for account_id in account_ids:
+        documents = outbox.history([account_id])
+        with transaction.atomic():
+            share_fence()
+            _forget_account(account_id)
+            applied = _apply_documents(documents, LIVE)
+        _flag_dead_letters(outbox, [account_id], LIVE)
+        report.accounts += 1
+        report.events += len(documents)
+        report.applied += len(applied.applied)
+        report.failed += len(documents) - len(applied.applied) - len(applied.duplicates)
+        if progress is not None:
+            progress(len(documents))
+    return report
+
+
+def _forget_account(account_id: uuid.UUID) -> None:
+    """Remove the account's row, ledger and share of the daily totals (inside the caller's transaction)."""
+    view = AccountView.objects.select_for_update().filter(account_id=account_id).first()
+    if view is None:
+        return
+    lines = list(LedgerLine.objects.filter(account_id=account_id))
+    for (day, currency), delta in sorted(contribution(view, lines).daily.items()):
+        decrements = {name: Greatest(F(name) - getattr(delta, name), 0) for name in DAILY_FIELDS}
+        DailyTotal.objects.filter(day=day, currency=currency).update(**decrements)
+    LedgerLine.objects.filter(account_id=account_id).delete()
+    view.delete()
+
+
+def _apply_documents(documents: list[Document], tables: ReadTables) -> ApplyReport:
+    events: list[AnyEvent] = []
+    for document in documents:
+        try:
+            events.append(parse_event(document))
+        except EventParseError as exc:
+            logger.warning("replay: outbox entry %s is not a valid event: %s", document.get("_id"), exc)
+    return apply_events(events, tables=tables)
+
+
+def _flag_dead_letters(outbox: OutboxStore, account_ids: list[uuid.UUID], tables: ReadTables) -> None:
+    """A dead letter's account is flagged by the delivery, not the projection: flag it again."""
+    dead = {
+        doc[OutboxField.AGGREGATE_ID]: doc
+        for doc in outbox.dead_letters()
+        if doc.get(OutboxField.AGGREGATE_ID) in set(account_ids)
+    }
+    flags = {
+        account_id: (
+            doc["_id"],
+            f"{doc.get(OutboxField.EVENT_TYPE)} v{doc.get(OutboxField.AGGREGATE_VERSION)} "
+            f"({doc['_id']}) is a dead letter: {doc.get(OutboxField.LAST_ERROR)}",
+        )
+        for account_id, doc in dead.items()
+    }
+    if flags:
+        flag_accounts(flags, tables.account)
+
+
+# --- everything, blue/green --------------------------------------------------------------------
+
+
+def full_replay(
+    outbox: OutboxStore, *, started_by: str, batch_size: int = 1000, progress: Progress | None = None
+) -> ReplayRun:
+    """Rebuild every read model into shadow tables and swap them in; resume a killed replay."""
+    with _replay_lock():
+        run = _resumable_run() or _start_run(started_by)
+        if run.state == ReplayState.BUILDING:
+            _build(outbox, run, batch_size, progress)
+        if bluegreen.shadow_tables_exist():
+            _catch_up_and_swap(outbox, run)
+        _finish(run)
+    return run
+
+
+def _resumable_run() -> ReplayRun | None:
+    run = ReplayRun.objects.filter(state__in=[ReplayState.BUILDING, ReplayState.CATCHING_UP]).first()
+    if run is None:
+        return None
+    if run.state == ReplayState.BUILDING and not bluegreen.shadow_tables_exist():
+        run.state, run.error = (
+            ReplayState.FAILED,
+            "its shadow tables are gone; a new replay starts from scratch",
+        )
+        run.save(update_fields=["state", "error"])
+        return None
+    logger.info("resuming replay %s (%s, %d events applied)", run.pk, run.state, run.events_applied)
+    return run
+
+
+def _start_run(started_by: str) -> ReplayRun:
+    now = timezone.now()
+    bluegreen.create_shadow_tables()
+    return ReplayRun.objects.create(
+        started_at=now, updated_at=now, state=ReplayState.BUILDING, started_by=started_by
+    )
+
+
+def _build(outbox: OutboxStore, run: ReplayRun, batch_size: int, progress: Progress | None) -> None:
+    documents = outbox.everything(from_aggregate=run.position, batch_size=batch_size)
+    for chunk in read_ahead(chunks(documents, batch_size)):
+        with transaction.atomic():
+            report = _apply_documents(chunk, SHADOW)
+            ReplayRun.objects.filter(pk=run.pk).update(
+                position=chunk[-1][OutboxField.AGGREGATE_ID],
+                events_seen=F("events_seen") + len(chunk),
+                events_applied=F("events_applied") + len(report.applied),
+                updated_at=timezone.now(),
+            )
+        if progress is not None:
+            progress(len(chunk))
+    run.refresh_from_db()
+    run.state = ReplayState.CATCHING_UP
+    run.save(update_fields=["state"])
+
+
+def _catch_up_and_swap(outbox: OutboxStore, run: ReplayRun) -> None:
+    """Apply to the shadow what the live projector applied meanwhile; the last bit under the fence."""
+    for _ in range(CATCH_UP_ROUNDS):
+        if _catch_up(outbox, run) <= FENCED_CATCH_UP_AT_MOST:
+            break
+    with exclusive_fence():
+        _catch_up(outbox, run)
+        behind = bluegreen.accounts_behind_live(limit=1)
+        if behind:
+            raise RuntimeError(f"the shadow tables are still behind the live ones for {list(behind)}")
+        _flag_dead_letters(outbox, _dead_letter_accounts(outbox), SHADOW)
+        bluegreen.swap_in_shadow_tables()
+    logger.info("replay %s: shadow tables swapped in", run.pk)
+
+
+def _catch_up(outbox: OutboxStore, run: ReplayRun) -> int:
+    behind = bluegreen.accounts_behind_live()
+    if behind:
+        documents = outbox.history(list(behind), after_versions=behind)
+        with transaction.atomic():
+            report = _apply_documents(documents, SHADOW)
+        ReplayRun.objects.filter(pk=run.pk).update(
+            events_applied=F("events_applied") + len(report.applied), updated_at=timezone.now()
+        )
+    return len(behind)
+
+
+def _dead_letter_accounts(outbox: OutboxStore) -> list[uuid.UUID]:
+    return [
+        doc[OutboxField.AGGREGATE_ID]
+        for doc in outbox.dead_letters()
+        if isinstance(doc.get(OutboxField.AGGREGATE_ID), uuid.UUID)
+    ]
+
+
+def _finish(run: ReplayRun) -> None:
+    bluegreen.drop_retired_tables()
+    now = timezone.now()
+    ReplayRun.objects.filter(pk=run.pk).update(state=ReplayState.DONE, finished_at=now, updated_at=now)
+    run.refresh_from_db()
+
+
+class _replay_lock:  # noqa: N801 - a context manager used like a function
+    """A MySQL named lock: one replay at a time; released by the server if the process dies."""
+
+    def __enter__(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT GET_LOCK(%s, 0)", [REPLAY_LOCK])
+            (got,) = cursor.fetchone() or (0,)
+        if got != 1:
+            raise ReplayBusyError("another replay is running (it holds the replay lock)")
+
+    def __exit__(self, *exc: object) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT RELEASE_LOCK(%s)", [REPLAY_LOCK])
