@@ -90,7 +90,10 @@ def deliver(
     parked, released = _park_or_release(report.held, failures, outbox)
     dying = [failure for failure in failures if outbox.dies_after(failure)]
     if dying:
-        flag_accounts(_attention_flags(dying, outbox.max_attempts))
+        flags = dead_letter_flags([(failure.document, failure.error) for failure in dying])
+        for _, reason in flags.values():
+            logger.error("%s (after %d failed attempts)", reason, outbox.max_attempts)
+        flag_accounts(flags)
     done = [event for event in (*report.applied, *report.duplicates) if not isinstance(event, SkippedEvent)]
     skipped = [event for event in (*report.applied, *report.duplicates) if isinstance(event, SkippedEvent)]
 
@@ -143,19 +146,17 @@ def _version(document: Document) -> int:
         return 0
 
 
-def _attention_flags(dying: list[Failure], max_attempts: int) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
+def dead_letter_flags(dead: list[tuple[Document, str]]) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
+    """Account id → (the dead entry, why the account needs attention), for ``flag_accounts``."""
     flags: dict[uuid.UUID, tuple[uuid.UUID, str]] = {}
-    for failure in dying:
-        document = failure.document
+    for document, error in dead:
         aggregate_id = document.get(F.AGGREGATE_ID)
         if not isinstance(aggregate_id, uuid.UUID):
             continue
-        what = (
-            f"{document.get(F.EVENT_TYPE, '?')} v{document.get(F.AGGREGATE_VERSION, '?')} ({document['_id']})"
+        event = f"{document.get(F.EVENT_TYPE, '?')} v{document.get(F.AGGREGATE_VERSION, '?')}"
+        flags.setdefault(
+            aggregate_id, (document["_id"], f"{event} ({document['_id']}) is a dead letter: {error}")
         )
-        reason = f"{what} is a dead letter after {max_attempts} failed attempts: {failure.error}"
-        logger.error("dead letter: %s", reason)
-        flags.setdefault(aggregate_id, (document["_id"], reason))
     return flags
 
 

@@ -24,6 +24,7 @@ from accounts_read.models import AccountView, DailyTotal, LedgerLine
 from accounts_write.contract import OutboxField
 from projector import bluegreen
 from projector.apply import DAILY_FIELDS, ApplyReport, apply_events, flag_accounts
+from projector.delivery import dead_letter_flags
 from projector.events import AnyEvent, EventParseError, parse_event
 from projector.fence import exclusive_fence, share_fence
 from projector.models import ReplayRun, ReplayState
@@ -103,19 +104,11 @@ def _apply_documents(documents: list[Document], tables: ReadTables) -> ApplyRepo
 
 def _flag_dead_letters(outbox: OutboxStore, account_ids: list[uuid.UUID], tables: ReadTables) -> None:
     """A dead letter's account is flagged by the delivery, not the projection: flag it again."""
-    dead = {
-        doc[OutboxField.AGGREGATE_ID]: doc
-        for doc in outbox.dead_letters()
-        if doc.get(OutboxField.AGGREGATE_ID) in set(account_ids)
-    }
-    flags = {
-        account_id: (
-            doc["_id"],
-            f"{doc.get(OutboxField.EVENT_TYPE)} v{doc.get(OutboxField.AGGREGATE_VERSION)} "
-            f"({doc['_id']}) is a dead letter: {doc.get(OutboxField.LAST_ERROR)}",
-        )
-        for account_id, doc in dead.items()
-    }
+    wanted = set(account_ids)
+    dead = [(doc, str(doc.get(OutboxField.LAST_ERROR))) for doc in outbox.dead_letters()]
+    flags = dead_letter_flags(
+        [(doc, error) for doc, error in dead if doc.get(OutboxField.AGGREGATE_ID) in wanted]
+    )
     if flags:
         flag_accounts(flags, tables.account)
 
