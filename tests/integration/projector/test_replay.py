@@ -87,7 +87,7 @@ def test_a_replay_repairs_a_corrupted_read_model(outbox):
     project_live(outbox, bank_histories(accounts=10, events_per_account=6))
     live = read_models_dump()
     AccountView.objects.filter(owner="Owner 3").update(balance=Decimal("999999.99"))
-    LedgerLine.objects.filter(aggregate_version=2).first().delete()
+    LedgerLine.objects.filter(aggregate_version=2)[:1].get().delete()
     DailyTotal.objects.update(deposit_count=0)
 
     call_command("replay", "--all", "--no-progress", stdout=StringIO())
