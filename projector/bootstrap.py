@@ -10,9 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from pymongo.collection import Collection
 from pymongo.database import Database
 
-from accounts_write.contract import OUTBOX_COLLECTION
+from accounts_write.contract import ACCOUNTS_COLLECTION, OUTBOX_COLLECTION
 from config.mongo import write_database
 from projector.outbox import Backoff, OutboxStore
 from projector.runner import ProjectorRunner, RunnerConfig
@@ -35,6 +36,12 @@ def outbox_store(database: Database[Any] | None = None) -> OutboxStore:
         entry_lease=timedelta(seconds=settings.PROJECTOR_ENTRY_LEASE_SECONDS),
         max_attempts=settings.PROJECTOR_MAX_ATTEMPTS,
     )
+
+
+def accounts_collection(database: Database[Any] | None = None) -> Collection[Any]:
+    """The write side's accounts (the write state that ``reconcile`` compares with)."""
+    target = database if database is not None else write_database()
+    return target[ACCOUNTS_COLLECTION]
 
 
 def build_runner(

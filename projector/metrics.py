@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import contextlib
+import logging
+from collections.abc import Iterator
+
+from django.db import DatabaseError
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from projector.models import ReconcileReport
+
+logger = logging.getLogger(__name__)
 
 EVENTS = Counter(
     "projector_events_total",
@@ -28,3 +39,41 @@ RECONNECTS = Counter(
 )
 HISTORY_LOST = Counter("projector_history_lost_total", "Change-stream resume tokens found expired.")
 SWEPT = Counter("projector_swept_events_total", "Events re-applied by a sweep, by kind.", ["kind"])
+
+
+class ReconcileCollector(Collector):
+    """``reconcile_drifted_accounts``: from the latest stored report, read at scrape time.
+
+    Reconciles run in Celery workers and commands, whose metrics nobody scrapes; the stored report
+    is the one truth every process (web, projector) can export.
+    """
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield self._gauge()  # registration reads this, not collect(): no query at start-up
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        gauge = self._gauge()
+        try:
+            report = ReconcileReport.objects.order_by("-started_at").first()
+        except DatabaseError as exc:
+            logger.warning("reconcile_drifted_accounts not exported: %s", exc)
+            return
+        if report is not None:
+            gauge.add_metric([], report.drifted)
+            yield gauge
+
+    @staticmethod
+    def _gauge() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            "reconcile_drifted_accounts",
+            "Accounts whose read state differed from the write state in the latest reconcile.",
+        )
+
+
+_COLLECTOR = ReconcileCollector()
+
+
+def register_collectors() -> None:
+    """Idempotent: AppConfig.ready() may run more than once in tests."""
+    with contextlib.suppress(ValueError):  # already registered
+        REGISTRY.register(_COLLECTOR)

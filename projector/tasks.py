@@ -9,7 +9,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from projector.bootstrap import default_owner, outbox_store
+from projector.bootstrap import accounts_collection, default_owner, outbox_store
+from projector.reconcile import reconcile, store_report
 from projector.retry import retry_due
 
 logger = logging.getLogger(__name__)
@@ -26,3 +27,15 @@ def retry_due_entries() -> dict[str, int]:
         batch_size=settings.PROJECTOR_BATCH_SIZE,
     )
     return asdict(report)
+
+
+@shared_task(name="projector.reconcile_read_models")
+def reconcile_read_models() -> dict[str, int]:
+    """Compare write and read state for every account; store the report (RECONCILE_INTERVAL_SECONDS)."""
+    result = reconcile(accounts_collection(), outbox_store())
+    report = store_report(result, scope="all", trigger="beat")
+    if report.drifted:
+        logger.error("reconcile: %d account(s) drifted; run `manage.py reconcile --fix`", report.drifted)
+    else:
+        logger.info("reconcile: %d accounts checked, no drift (%d lagging)", report.checked, report.lagging)
+    return {"checked": report.checked, "drifted": report.drifted, "lagging": report.lagging}
