@@ -139,6 +139,13 @@ class OutboxField:
     AUDIT = "audit"  # list of {at, by, action, reason}: operator actions (retry, skip)
 
 
+class CommandRecordField:
+    """Field names of a command record (idempotency) that other components rely on."""
+
+    ID = "_id"  # str: the command id (Idempotency-Key)
+    RECORDED_AT = "recorded_at"  # datetime: when the command was executed
+
+
 class AccountField:
     """Field names of an account document in the accounts collection (the write state)."""
 

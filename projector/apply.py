@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from functools import partial
 from itertools import groupby
 
 from django.db import transaction
@@ -88,12 +89,16 @@ def apply_events(
     checkpoint: CheckpointUpdate | None = None,
     fence: LeaderLease | None = None,
     tables: ReadTables = LIVE,
+    daily_from: date | None = None,
 ) -> ApplyReport:
-    """Apply ``events`` and save ``checkpoint`` atomically; a transient error rolls everything back."""
+    """Apply ``events`` and save ``checkpoint`` atomically; a transient error rolls everything back.
+
+    ``daily_from``: events before that day leave the daily totals alone (replay of pruned history).
+    """
     ordered = sorted({event.event_id: event for event in events}.values(), key=lambda e: e.order_key)
     started = time.perf_counter()
     try:
-        report = _apply(ordered, checkpoint, fence, tables, isolate=False)
+        report = _apply(ordered, checkpoint, fence, tables, daily_from, isolate=False)
     except LeaseLostError:
         raise
     except Exception as exc:
@@ -105,7 +110,7 @@ def apply_events(
             len(ordered),
             describe(exc),
         )
-        report = _apply(ordered, checkpoint, fence, tables, isolate=True)
+        report = _apply(ordered, checkpoint, fence, tables, daily_from, isolate=True)
     _observe(report, time.perf_counter() - started)
     return report
 
@@ -115,10 +120,12 @@ def _apply(
     checkpoint: CheckpointUpdate | None,
     fence: LeaderLease | None,
     tables: ReadTables,
+    daily_from: date | None,
     *,
     isolate: bool,
 ) -> ApplyReport:
     report = ApplyReport(isolated=isolate)
+    new_changes = partial(BatchChanges, tables, daily_from=daily_from)
     with transaction.atomic():
         if tables.live:
             share_fence()
@@ -127,9 +134,9 @@ def _apply(
         accounts = _lock_accounts(tables, {event.aggregate_id for event in ordered})
         if isolate:
             for _, group in groupby(ordered, key=lambda e: e.aggregate_id):
-                _apply_isolated(list(group), accounts, tables, report)
+                _apply_isolated(list(group), accounts, new_changes, report)
         else:
-            changes = BatchChanges(tables)
+            changes = new_changes()
             for event in ordered:
                 _gate(event, accounts, changes, report)
             _save(changes)
@@ -141,15 +148,15 @@ def _apply(
 def _apply_isolated(
     group: list[AnyEvent],
     accounts: dict[uuid.UUID, AccountViewColumns | None],
-    tables: ReadTables,
+    new_changes: Callable[[], BatchChanges],
     report: ApplyReport,
 ) -> None:
     """One aggregate's events under a savepoint; if that fails, one event at a time, in order."""
-    if _try_under_savepoint(group, accounts, tables, report):
+    if _try_under_savepoint(group, accounts, new_changes, report):
         return
     for index, event in enumerate(group):
         try:
-            if _try_under_savepoint([event], accounts, tables, report, raise_error=True):
+            if _try_under_savepoint([event], accounts, new_changes, report, raise_error=True):
                 continue
         except Exception as exc:
             if is_transient(exc) or isinstance(exc, LeaseLostError):
@@ -164,22 +171,22 @@ def _apply_isolated(
 def _try_under_savepoint(
     events: list[AnyEvent],
     accounts: dict[uuid.UUID, AccountViewColumns | None],
-    tables: ReadTables,
+    new_changes: Callable[[], BatchChanges],
     report: ApplyReport,
     *,
     raise_error: bool = False,
 ) -> bool:
     trial = ApplyReport()
     aggregate_id = events[0].aggregate_id
+    changes = new_changes()
     try:
         with transaction.atomic():
-            changes = BatchChanges(tables)
             for event in events:
                 _gate(event, accounts, changes, trial)
             _save(changes)
     except Exception as exc:
         # The savepoint is rolled back; so must be what the projection changed in memory.
-        accounts[aggregate_id] = _reload(tables, aggregate_id)
+        accounts[aggregate_id] = _reload(changes.tables, aggregate_id)
         if raise_error or is_transient(exc) or isinstance(exc, LeaseLostError):
             raise
         return False

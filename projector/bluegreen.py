@@ -8,9 +8,11 @@ reader sees the old tables or the new ones, never neither (ADR 0011).
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django.db import connection
 
+from projector.models import PrunedHistory
 from projector.shadow import LIVE, RETIRED_SUFFIX, SHADOW
 
 
@@ -45,7 +47,7 @@ def accounts_behind_live(limit: int = 100_000) -> dict[uuid.UUID, int]:
     """Accounts whose live row is ahead of (or missing from) the shadow: account id → shadow version."""
     live, shadow = LIVE.account._meta.db_table, SHADOW.account._meta.db_table
     query = (
-        f"SELECT l.account_id, COALESCE(s.version, 0) FROM {live} l "  # noqa: S608
+        f"SELECT l.account_id, COALESCE(s.version, 0) FROM {live} l "
         f"LEFT JOIN {shadow} s ON s.account_id = l.account_id "
         "WHERE s.account_id IS NULL OR l.version > s.version LIMIT %s"
     )
@@ -75,3 +77,42 @@ def drop_shadow_tables() -> None:
     with connection.cursor() as cursor:
         for _, shadow in _pairs():
             cursor.execute(f"DROP TABLE IF EXISTS {shadow}")
+
+
+def carry_over_pruned_history(boundary: date) -> None:
+    """Seed the shadow tables with what pruned events left in the live ones (ADR 0012).
+
+    Daily totals of the days before ``boundary`` are copied whole; each account pruned through
+    version m is seeded as it stood at m (balance after its last ledger line up to m), with its
+    ledger lines up to m. Its remaining events are then replayed on top.
+    """
+    account, ledger, daily = (model._meta.db_table for model in LIVE.models)
+    pruned = PrunedHistory._meta.db_table
+    shadow_account, shadow_ledger, shadow_daily = (model._meta.db_table for model in SHADOW.models)
+    whole = "l.version = p.through_version"
+    statements = [
+        (f"INSERT INTO {shadow_daily} SELECT * FROM {daily} WHERE day < %s", [boundary]),
+        (
+            f"INSERT INTO {shadow_account} (account_id, owner, currency, balance, status, version, "
+            "opened_at, updated_at, closed_at, attention, attention_event_id) "
+            f"SELECT l.account_id, l.owner, l.currency, "
+            f"CASE WHEN {whole} THEN l.balance ELSE COALESCE(m.balance_after, 0) END, "
+            f"CASE WHEN {whole} THEN l.status ELSE 'open' END, p.through_version, l.opened_at, "
+            f"CASE WHEN {whole} THEN l.updated_at ELSE COALESCE(m.occurred_at, l.opened_at) END, "
+            f"CASE WHEN {whole} THEN l.closed_at END, CASE WHEN {whole} THEN l.attention ELSE '' END, "
+            f"CASE WHEN {whole} THEN l.attention_event_id END "
+            f"FROM {account} l JOIN {pruned} p ON p.account_id = l.account_id "
+            f"LEFT JOIN {ledger} m ON m.account_id = l.account_id AND m.aggregate_version = "
+            f"(SELECT MAX(x.aggregate_version) FROM {ledger} x "
+            "WHERE x.account_id = l.account_id AND x.aggregate_version <= p.through_version)",
+            [],
+        ),
+        (
+            f"INSERT INTO {shadow_ledger} SELECT g.* FROM {ledger} g JOIN {pruned} p "
+            "ON p.account_id = g.account_id WHERE g.aggregate_version <= p.through_version",
+            [],
+        ),
+    ]
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)

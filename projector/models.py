@@ -14,6 +14,7 @@ __all__ = [
     "LedgerLineShadow",
     "ProjectorLease",
     "PruneRecord",
+    "PrunedHistory",
     "ReadModelFence",
     "ReconcileReport",
     "ReplayRun",
@@ -135,3 +136,21 @@ class PruneRecord(models.Model):
 
     def __str__(self) -> str:
         return f"prune {self.pruned_at:%Y-%m-%d %H:%M:%S}: history before {self.history_before:%Y-%m-%d}"
+
+
+class PrunedHistory(models.Model):
+    """How far an account's events were pruned from the outbox: versions 1..through_version are gone.
+
+    A replay seeds such an account from the live tables as of ``through_version`` (its ledger lines
+    up to there are kept) and applies the events that remain (ADR 0012).
+    """
+
+    account_id = models.UUIDField(primary_key=True)
+    through_version = models.PositiveIntegerField()
+    pruned_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "pruned histories"
+
+    def __str__(self) -> str:
+        return f"{self.account_id} pruned through v{self.through_version}"

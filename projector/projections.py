@@ -66,8 +66,14 @@ class BatchChanges:
     ledger_lines: list[LedgerLineColumns] = field(default_factory=list)
     daily: dict[tuple[date, str], DailyDelta] = field(default_factory=dict)
 
+    # Days before this are carried over whole from the live tables (pruned history): not added to.
+    daily_from: date | None = None
+
     def daily_delta(self, event: ProjectorEvent, currency: str) -> DailyDelta:
-        return self.daily.setdefault((event.occurred_at.date(), currency), DailyDelta())
+        day = event.occurred_at.date()
+        if self.daily_from is not None and day < self.daily_from:
+            return DailyDelta()  # counted in the carried-over total already
+        return self.daily.setdefault((day, currency), DailyDelta())
 
     def changed(self, account: AccountViewColumns) -> None:
         if account.account_id not in self.new_accounts:
@@ -222,12 +228,15 @@ _HANDLERS: dict[EventType, Callable[[ProjectorEvent, AccountViewColumns, BatchCh
 }
 
 
-def contribution(account: AccountViewColumns, lines: Sequence[LedgerLineColumns]) -> BatchChanges:
+def contribution(
+    account: AccountViewColumns, lines: Sequence[LedgerLineColumns], daily_from: date | None = None
+) -> BatchChanges:
     """What projecting this account added to the daily totals (mirror of the handlers above).
 
-    Re-projecting one account subtracts this first, then applies its events afresh.
+    Re-projecting one account subtracts this first, then applies its events afresh. Days before
+    ``daily_from`` are left out (pruned history: their totals are carried over, not rebuilt).
     """
-    changes = BatchChanges()
+    changes = _Contribution(daily_from=daily_from)
     if account.currency:
         opened = changes.daily.setdefault((account.opened_at.date(), account.currency), DailyDelta())
         opened.accounts_opened += 1
@@ -247,3 +256,11 @@ def contribution(account: AccountViewColumns, lines: Sequence[LedgerLineColumns]
             delta.transferred -= line.amount
             delta.transfer_count += 1
     return changes
+
+
+@dataclass
+class _Contribution(BatchChanges):
+    def add(self, day: date, currency: str) -> DailyDelta:
+        if self.daily_from is not None and day < self.daily_from:
+            return DailyDelta()
+        return self.daily.setdefault((day, currency), DailyDelta())

@@ -14,20 +14,22 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from accounts_read.models import AccountView, DailyTotal, LedgerLine
+from accounts_read.models import AccountStatus, AccountView, DailyTotal, LedgerLine
 from accounts_write.contract import OutboxField
-from projector import bluegreen
+from projector import bluegreen, prune
 from projector.apply import DAILY_FIELDS, ApplyReport, apply_events, flag_accounts
 from projector.delivery import dead_letter_flags
 from projector.events import AnyEvent, EventParseError, parse_event
 from projector.fence import exclusive_fence, share_fence
-from projector.models import ReplayRun, ReplayState
+from projector.models import PrunedHistory, ReplayRun, ReplayState
 from projector.outbox import Document, OutboxStore
 from projector.projections import contribution
 from projector.reading import chunks, read_ahead
@@ -63,12 +65,13 @@ def rebuild_accounts(
 ) -> RebuildReport:
     """Re-project each account from its kept events, in place, one transaction per account."""
     report = RebuildReport()
+    daily_from = _daily_from()
     for account_id in account_ids:
         documents = outbox.history([account_id])
         with transaction.atomic():
             share_fence()
-            _forget_account(account_id)
-            applied = _apply_documents(documents, LIVE)
+            _forget_account(account_id, daily_from)
+            applied = _apply_documents(documents, LIVE, daily_from)
         _flag_dead_letters(outbox, [account_id], LIVE)
         report.accounts += 1
         report.events += len(documents)
@@ -79,27 +82,46 @@ def rebuild_accounts(
     return report
 
 
-def _forget_account(account_id: uuid.UUID) -> None:
-    """Remove the account's row, ledger and share of the daily totals (inside the caller's transaction)."""
+def _forget_account(account_id: uuid.UUID, daily_from: date | None) -> None:
+    """Take the account back to before its kept events (inside the caller's transaction).
+
+    Its rows and its share of the daily totals go; an account whose early events were pruned is
+    taken back to where its pruned history ended, which no event can rebuild (ADR 0012).
+    """
     view = AccountView.objects.select_for_update().filter(account_id=account_id).first()
     if view is None:
         return
-    lines = list(LedgerLine.objects.filter(account_id=account_id))
-    for (day, currency), delta in sorted(contribution(view, lines).daily.items()):
+    pruned = PrunedHistory.objects.filter(account_id=account_id).first()
+    through = pruned.through_version if pruned is not None else 0
+    lines = list(LedgerLine.objects.filter(account_id=account_id, aggregate_version__gt=through))
+    for (day, currency), delta in sorted(contribution(view, lines, daily_from).daily.items()):
         decrements = {name: Greatest(F(name) - getattr(delta, name), 0) for name in DAILY_FIELDS}
         DailyTotal.objects.filter(day=day, currency=currency).update(**decrements)
-    LedgerLine.objects.filter(account_id=account_id).delete()
-    view.delete()
+    LedgerLine.objects.filter(account_id=account_id, aggregate_version__gt=through).delete()
+    if not through:
+        view.delete()
+    elif view.version > through:
+        last = LedgerLine.objects.filter(account_id=account_id).order_by("-aggregate_version").first()
+        view.balance = last.balance_after if last is not None else Decimal("0.00")
+        view.updated_at = last.occurred_at if last is not None else view.opened_at
+        view.version, view.status, view.closed_at = through, AccountStatus.OPEN, None
+        view.attention, view.attention_event_id = "", None
+        view.save()
 
 
-def _apply_documents(documents: list[Document], tables: ReadTables) -> ApplyReport:
+def _daily_from() -> date | None:
+    boundary = prune.daily_boundary()
+    return boundary.date() if boundary is not None else None
+
+
+def _apply_documents(documents: list[Document], tables: ReadTables, daily_from: date | None) -> ApplyReport:
     events: list[AnyEvent] = []
     for document in documents:
         try:
             events.append(parse_event(document))
         except EventParseError as exc:
             logger.warning("replay: outbox entry %s is not a valid event: %s", document.get("_id"), exc)
-    return apply_events(events, tables=tables)
+    return apply_events(events, tables=tables, daily_from=daily_from)
 
 
 def _flag_dead_letters(outbox: OutboxStore, account_ids: list[uuid.UUID], tables: ReadTables) -> None:
@@ -148,6 +170,9 @@ def _resumable_run() -> ReplayRun | None:
 def _start_run(started_by: str) -> ReplayRun:
     now = timezone.now()
     bluegreen.create_shadow_tables()
+    daily_from = _daily_from()
+    if daily_from is not None:
+        bluegreen.carry_over_pruned_history(daily_from)
     return ReplayRun.objects.create(
         started_at=now, updated_at=now, state=ReplayState.BUILDING, started_by=started_by
     )
@@ -155,9 +180,10 @@ def _start_run(started_by: str) -> ReplayRun:
 
 def _build(outbox: OutboxStore, run: ReplayRun, batch_size: int, progress: Progress | None) -> None:
     documents = outbox.everything(from_aggregate=run.position, batch_size=batch_size)
+    daily_from = _daily_from()
     for chunk in read_ahead(chunks(documents, batch_size)):
         with transaction.atomic():
-            report = _apply_documents(chunk, SHADOW)
+            report = _apply_documents(chunk, SHADOW, daily_from)
             ReplayRun.objects.filter(pk=run.pk).update(
                 position=chunk[-1][OutboxField.AGGREGATE_ID],
                 events_seen=F("events_seen") + len(chunk),
@@ -191,7 +217,7 @@ def _catch_up(outbox: OutboxStore, run: ReplayRun) -> int:
     if behind:
         documents = outbox.history(list(behind), after_versions=behind)
         with transaction.atomic():
-            report = _apply_documents(documents, SHADOW)
+            report = _apply_documents(documents, SHADOW, _daily_from())
         ReplayRun.objects.filter(pk=run.pk).update(
             events_applied=F("events_applied") + len(report.applied), updated_at=timezone.now()
         )

@@ -27,7 +27,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("updated_at", ASCENDING)], name="updated_at"),
     ],
     contract.COMMANDS_COLLECTION: [
-        IndexModel([("recorded_at", ASCENDING)], name="recorded_at"),
+        IndexModel([(contract.CommandRecordField.RECORDED_AT, ASCENDING)], name="recorded_at"),
     ],
 }
 

@@ -173,12 +173,12 @@ def command_record_to_document(record: CommandRecord) -> Document:
         "command_type": record.command_type,
         "payload_hash": record.payload_hash,
         "result": _result_to_document(record.result),
-        "recorded_at": record.recorded_at,
+        contract.CommandRecordField.RECORDED_AT: record.recorded_at,
     }
 
 
 def command_record_from_document(document: Document) -> CommandRecord:
-    recorded_at: datetime = document["recorded_at"]
+    recorded_at: datetime = document[contract.CommandRecordField.RECORDED_AT]
     return CommandRecord(
         command_id=document["_id"],
         command_type=document["command_type"],
