@@ -238,14 +238,11 @@ def contribution(
     """
     changes = _Contribution(daily_from=daily_from)
     if account.currency:
-        opened = changes.daily.setdefault((account.opened_at.date(), account.currency), DailyDelta())
-        opened.accounts_opened += 1
+        changes.add(account.opened_at.date(), account.currency).accounts_opened += 1
         if account.status == AccountStatus.CLOSED and account.closed_at is not None:
-            changes.daily.setdefault(
-                (account.closed_at.date(), account.currency), DailyDelta()
-            ).accounts_closed += 1
+            changes.add(account.closed_at.date(), account.currency).accounts_closed += 1
     for line in lines:
-        delta = changes.daily.setdefault((line.occurred_at.date(), account.currency), DailyDelta())
+        delta = changes.add(line.occurred_at.date(), account.currency)
         if line.entry_type == LedgerEntryType.DEPOSIT:
             delta.deposited += line.amount
             delta.deposit_count += 1
