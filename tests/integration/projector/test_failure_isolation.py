@@ -108,3 +108,32 @@ def test_an_overflowing_event_in_the_stream_does_not_keep_other_accounts_stale(m
     failed = outbox.find_one({"_id": poisoned.documents[1]["_id"]})
     assert failed[F.PERMANENT_FAILURES] >= 1
     assert "1264" in failed[F.LAST_ERROR]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(90)
+def test_a_poison_event_goes_dead_while_a_thousand_events_of_other_accounts_flow(mongo_db, settings):
+    settings.PROJECTOR_MAX_ATTEMPTS = 3
+    settings.PROJECTOR_RETRY_BACKOFF_BASE_SECONDS = 0.05
+    settings.PROJECTOR_RETRY_BACKOFF_MAX_SECONDS = 0.1
+    outbox = mongo_db[OUTBOX_COLLECTION]
+    ada = AccountHistory(owner="Ada")
+    ada.opened()
+    ada.deposited("1" + "0" * 20)  # overflows the read model's balance column
+    parked = ada.deposited("1.00")
+    others = [AccountHistory(owner=f"Other {n}") for n in range(500)]
+    with running_projector(mongo_db):
+        time.sleep(0.3)
+        outbox.insert_many(ada.documents)
+        for start in range(0, 500, 50):  # 1,000 events of other accounts, arriving meanwhile
+            batch = others[start : start + 50]
+            outbox.insert_many([doc for h in batch for doc in (h.opened(), h.deposited("1.00"))])
+            time.sleep(0.05)
+        wait_until(lambda: outbox.find_one({"_id": ada.documents[1]["_id"]})[F.STATUS] == "dead", timeout=30)
+        wait_until(lambda: AccountView.objects.filter(owner__startswith="Other", version=2).count() == 500)
+
+    poison = outbox.find_one({"_id": ada.documents[1]["_id"]})
+    assert poison[F.PERMANENT_FAILURES] == 3
+    behind = outbox.find_one({"_id": parked["_id"]})
+    assert (behind[F.STATUS], behind.get(F.ATTEMPTS, 0)) == ("parked", 0)
+    assert outbox.count_documents({F.STATUS: "done"}) == 1 + 1000
