@@ -139,6 +139,19 @@ class OutboxField:
     AUDIT = "audit"  # list of {at, by, action, reason}: operator actions (retry, skip)
 
 
+# Outbox fields a new entry does not carry: they appear with the first failure or operator action.
+DEAD_LETTER_FIELDS = frozenset(
+    {
+        OutboxField.PERMANENT_FAILURES,
+        OutboxField.ATTEMPT_HISTORY,
+        OutboxField.DIED_AT,
+        OutboxField.PARKED_BEHIND,
+        OutboxField.SKIP,
+        OutboxField.AUDIT,
+    }
+)
+
+
 class CommandRecordField:
     """Field names of a command record (idempotency) that other components rely on."""
 

@@ -149,7 +149,8 @@ def main() -> None:
     args = parser.parse_args()
     prepare_read_database()
     documents = backlog(args.events, args.accounts)
-    events = sorted((parse_event(document) for document in documents), key=lambda e: e.order_key)
+    parsed = [parse_event(document) for document in documents]
+    events = sorted((e for e in parsed if isinstance(e, ProjectorEvent)), key=lambda e: e.order_key)
     n = len(events)
     rounds: dict[str, list[float]] = defaultdict(list)
     with mongo_url_or_standin() as url:

@@ -178,12 +178,12 @@ def _check(pairs: list[Pair], outbox: OutboxStore, result: ReconcileResult) -> N
         account_id = doc[A.ID]
         write_version = int(doc[A.VERSION])
         read_version = view.version if view is not None else 0
+        if view is not None and view.needs_attention:
+            result.attention.append(account_id)
         if write_version > read_version:
             behind[account_id] = (write_version, read_version)
         elif view is not None:
             result.drifted += _compare(doc, view, ledgers.get(account_id, (0, Decimal("0.00"))))
-            if view.needs_attention:
-                result.attention.append(account_id)
     _sort_out_behind(behind, outbox, result)
 
 
