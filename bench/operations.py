@@ -88,7 +88,8 @@ def full_replay(batch: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--accounts", type=int, default=5_000)
     parser.add_argument("--reconcile-accounts", type=int, default=10_000)
@@ -111,14 +112,14 @@ def main() -> None:
             catch_ups.append(catch_up(args.batch))
             replays.append(full_replay(args.replay_batch))
             print(
-                f"round {round_number}: catch-up {events / catch_ups[-1]:,.0f} events/s ({catch_ups[-1]:.1f} s), "
-                f"replay {events / replays[-1]:,.0f} events/s ({replays[-1]:.1f} s)"
+                f"round {round_number}: catch-up {events / catch_ups[-1]:,.0f} events/s "
+                f"({catch_ups[-1]:.1f} s), replay {events / replays[-1]:,.0f} events/s ({replays[-1]:.1f} s)"
             )
         catch_up_rate = events / statistics.median(catch_ups)
         replay_rate = events / statistics.median(replays)
         print(
-            f"replay of {events:,} events: {replay_rate:,.0f} events/s; live catch-up {catch_up_rate:,.0f} events/s; "
-            f"ratio replay/catch-up {replay_rate / catch_up_rate:.2f}"
+            f"replay of {events:,} events: {replay_rate:,.0f} events/s; live catch-up "
+            f"{catch_up_rate:,.0f} events/s; ratio replay/catch-up {replay_rate / catch_up_rate:.2f}"
         )
 
         load(database, histories(args.reconcile_accounts * 2, args.reconcile_accounts, "reconcile"))
@@ -130,9 +131,10 @@ def main() -> None:
             timings.append(time.perf_counter() - started)
             assert result.checked == args.reconcile_accounts and not result.drifted, result.as_json()
         seconds = statistics.median(timings)
+        rounds = ", ".join(f"{t:.2f}" for t in timings)
         print(
             f"reconcile of {args.reconcile_accounts:,} accounts: {seconds:.2f} s "
-            f"({args.reconcile_accounts / seconds:,.0f} accounts/s); rounds {', '.join(f'{t:.2f}' for t in timings)}; "
+            f"({args.reconcile_accounts / seconds:,.0f} accounts/s); rounds {rounds}; "
             f"load average {os.getloadavg()[0]:.2f}"
         )
         client.close()
