@@ -141,6 +141,11 @@ def _pair(accounts: Collection[Any], account_id: uuid.UUID) -> Pair:
 
 
 def _pairs(accounts: Collection[Any], account_id: uuid.UUID | None, chunk_size: int) -> Iterator[list[Pair]]:
+    """Both sides of every account, a chunk at a time: the write side's, then read rows it lacks.
+
+    The two databases order UUIDs differently (MariaDB's UUID type does not sort by bytes), so the
+    read side is fetched by primary key for each chunk of write-side ids, never by range.
+    """
     if account_id is not None:
         yield [_pair(accounts, account_id)]
         return
@@ -148,19 +153,30 @@ def _pairs(accounts: Collection[Any], account_id: uuid.UUID | None, chunk_size: 
     while True:
         query = {A.ID: {"$gt": previous}} if previous is not None else {}
         writes = list(accounts.find(query, sort=[(A.ID, ASCENDING)], limit=chunk_size))
-        views = AccountView.objects.order_by("account_id")
-        if previous is not None:
-            views = views.filter(account_id__gt=previous)
-        if writes:
-            views = views.filter(account_id__lte=writes[-1][A.ID])
-        by_id: dict[uuid.UUID, Pair] = {doc[A.ID]: (doc, None) for doc in writes}
-        for view in views:
-            by_id[view.account_id] = (by_id.get(view.account_id, (None, None))[0], view)
-        if by_id:
-            yield [by_id[key] for key in sorted(by_id)]
-        if len(writes) < chunk_size:
-            return
+        if not writes:
+            break
+        views = {
+            view.account_id: view
+            for view in AccountView.objects.filter(account_id__in=[d[A.ID] for d in writes])
+        }
+        yield [(doc, views.get(doc[A.ID])) for doc in writes]
         previous = writes[-1][A.ID]
+    yield from _read_rows_without_a_write_side(accounts, chunk_size)
+
+
+def _read_rows_without_a_write_side(accounts: Collection[Any], chunk_size: int) -> Iterator[list[Pair]]:
+    ids = AccountView.objects.order_by("account_id").values_list("account_id", flat=True)
+    previous: uuid.UUID | None = None
+    while True:
+        page = ids.filter(account_id__gt=previous) if previous is not None else ids
+        chunk = list(page[:chunk_size])
+        if not chunk:
+            return
+        known = {doc[A.ID] for doc in accounts.find({A.ID: {"$in": chunk}}, projection=[A.ID])}
+        orphans = [account_id for account_id in chunk if account_id not in known]
+        if orphans:
+            yield [(None, view) for view in AccountView.objects.filter(account_id__in=orphans)]
+        previous = chunk[-1]
 
 
 # --- comparing ----------------------------------------------------------------------------------
