@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
 from django.test import Client
@@ -21,6 +21,7 @@ from projector import deadletters
 from projector.admin_outbox_pages import describe
 from projector.bootstrap import outbox_store
 from projector.delivery import deliver
+from projector.models import OutboxEntry
 from projector.retry import SweepReport, retry_due
 from tests.factories.outbox import AccountHistory, money, outbox_document
 
@@ -187,6 +188,20 @@ def test_a_search_or_filter_that_is_not_a_uuid_or_status_says_so_instead_of_fail
         assert note in response.content.decode()
 
 
+def test_an_empty_outbox_says_so(ops, outbox):
+    response = ops.get(CHANGELIST)
+
+    assert listed(response) == []
+    assert "No outbox entries." in response.content.decode()
+
+
+def test_the_outbox_admin_never_queries_a_table(rf):
+    """The model has no table: anything of the admin that asks the ORM gets nothing, not an error."""
+    model_admin = admin.site._registry[OutboxEntry]
+
+    assert list(model_admin.get_queryset(rf.get(CHANGELIST))) == []
+
+
 def test_the_changelist_is_paginated(ops, outbox):
     ada = AccountHistory()
     outbox.collection.insert_many([ada.opened()] + [ada.deposited("1.00") for _ in range(54)])
@@ -325,6 +340,7 @@ def test_actions_need_post_and_a_csrf_token(ops, outbox):
     _ada, poison, _later = poisoned_account(outbox)
 
     assert ops.get(entry_url(poison["_id"], "retry")).status_code == 405
+    assert ops.get(entry_url(poison["_id"], "skip")).status_code == 405
     assert ops.post(entry_url(poison["_id"], "retry")).status_code == 403
     assert ops.post(entry_url(poison["_id"], "skip"), {"reason": "no token"}).status_code == 403
     assert status_of(outbox, poison) == OutboxStatus.DEAD
