@@ -100,9 +100,7 @@ class PruneRecordAdmin(ReadOnlyModelAdmin):
     date_hierarchy = "pruned_at"
 
 
-def _outbox_link(account_id: object) -> SafeString | str:
-    """The account's outbox entries in the admin, or the id as text if it is not one."""
-    if not account_id:
-        return ""
+def _outbox_link(account_id: object) -> SafeString:
+    """The account's outbox entries in the admin."""
     url = reverse("admin:projector_outboxentry_changelist")
     return format_html('<a href="{}?aggregate={}">{}</a>', url, account_id, account_id)
