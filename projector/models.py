@@ -74,6 +74,50 @@ class ReadModelFence(models.Model):
         return f"fence {self.name}"
 
 
+class OutboxEntry(models.Model):
+    """An outbox event as the admin shows it; the document lives in MongoDB, never in a table.
+
+    Never queried through the ORM (the admin reads MongoDB, ``projector/admin_outbox*``). It gives
+    the admin a place under "Projector" and two permissions: view (see the outbox) and change
+    (retry or skip dead letters).
+    """
+
+    event_id = models.UUIDField(primary_key=True)
+    aggregate_id = models.UUIDField(null=True)
+    aggregate_version = models.IntegerField(null=True)
+    event_type = models.CharField(max_length=100)
+    status = models.CharField(max_length=20)
+    occurred_at = models.DateTimeField(null=True)
+    attempts = models.IntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    parked_behind = models.UUIDField(null=True)
+
+    class Meta:
+        managed = False
+        # No such table exists: the outbox is the MongoDB collection of the write side.
+        db_table = "projector_outbox_in_mongodb"
+        verbose_name = "outbox entry"
+        verbose_name_plural = "outbox entries"
+        default_permissions = ("view", "change")
+
+    def __str__(self) -> str:
+        return f"{self.event_type} v{self.aggregate_version} of {self.aggregate_id} ({self.event_id})"
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> OutboxEntry:
+        return cls(
+            event_id=document["_id"],
+            aggregate_id=document.get(F.AGGREGATE_ID),
+            aggregate_version=document.get(F.AGGREGATE_VERSION),
+            event_type=str(document.get(F.EVENT_TYPE) or "?"),
+            status=str(document.get(F.STATUS) or "?"),
+            occurred_at=document.get(F.OCCURRED_AT),
+            attempts=int(document.get(F.ATTEMPTS) or 0),
+            last_error=str(document.get(F.LAST_ERROR) or ""),
+            parked_behind=document.get(F.PARKED_BEHIND),
+        )
+
+
 class ReplayState(models.TextChoices):
     BUILDING = "building", "Building the shadow tables"
     CATCHING_UP = "catching_up", "Catching up with the live tables"
@@ -145,47 +189,3 @@ class PruneRecord(models.Model):
 
     def __str__(self) -> str:
         return f"prune {self.pruned_at:%Y-%m-%d %H:%M:%S}: history before {self.history_before:%Y-%m-%d}"
-
-
-class OutboxEntry(models.Model):
-    """An outbox event as the admin shows it; the document lives in MongoDB, never in a table.
-
-    Never queried through the ORM (the admin reads MongoDB, ``projector/admin_outbox*``). It gives
-    the admin a place under "Projector" and two permissions: view (see the outbox) and change
-    (retry or skip dead letters).
-    """
-
-    event_id = models.UUIDField(primary_key=True)
-    aggregate_id = models.UUIDField(null=True)
-    aggregate_version = models.IntegerField(null=True)
-    event_type = models.CharField(max_length=100)
-    status = models.CharField(max_length=20)
-    occurred_at = models.DateTimeField(null=True)
-    attempts = models.IntegerField(default=0)
-    last_error = models.TextField(blank=True, default="")
-    parked_behind = models.UUIDField(null=True)
-
-    class Meta:
-        managed = False
-        # No such table exists: the outbox is the MongoDB collection of the write side.
-        db_table = "projector_outbox_in_mongodb"
-        verbose_name = "outbox entry"
-        verbose_name_plural = "outbox entries"
-        default_permissions = ("view", "change")
-
-    def __str__(self) -> str:
-        return f"{self.event_type} v{self.aggregate_version} of {self.aggregate_id} ({self.event_id})"
-
-    @classmethod
-    def from_document(cls, document: Mapping[str, Any]) -> OutboxEntry:
-        return cls(
-            event_id=document["_id"],
-            aggregate_id=document.get(F.AGGREGATE_ID),
-            aggregate_version=document.get(F.AGGREGATE_VERSION),
-            event_type=str(document.get(F.EVENT_TYPE) or "?"),
-            status=str(document.get(F.STATUS) or "?"),
-            occurred_at=document.get(F.OCCURRED_AT),
-            attempts=int(document.get(F.ATTEMPTS) or 0),
-            last_error=str(document.get(F.LAST_ERROR) or ""),
-            parked_behind=document.get(F.PARKED_BEHIND),
-        )
