@@ -1,8 +1,17 @@
-"""Sync engine persistence (MySQL): checkpoint, lease, fence, replay runs, reconcile and prune records."""
+"""Sync engine persistence (MySQL): checkpoint, lease, fence, replay runs, reconcile and prune records.
+
+Also ``OutboxEntry``: an unmanaged model with no table, through which the admin lists the MongoDB
+outbox under "Projector" with permissions of its own (ADR 0013).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db import models
+
+from accounts_write.contract import OutboxField as F
 
 # The replay's shadow read-model tables are models of this app (unmanaged): registered here.
 from projector.shadow import AccountViewShadow, DailyTotalShadow, LedgerLineShadow
@@ -12,6 +21,7 @@ __all__ = [
     "Checkpoint",
     "DailyTotalShadow",
     "LedgerLineShadow",
+    "OutboxEntry",
     "ProjectorLease",
     "PruneRecord",
     "PrunedHistory",
@@ -63,6 +73,50 @@ class ReadModelFence(models.Model):
 
     def __str__(self) -> str:
         return f"fence {self.name}"
+
+
+class OutboxEntry(models.Model):
+    """An outbox event as the admin shows it; the document lives in MongoDB, never in a table.
+
+    Never queried through the ORM (the admin reads MongoDB, ``projector/admin_outbox*``). It gives
+    the admin a place under "Projector" and two permissions: view (see the outbox) and change
+    (retry or skip dead letters).
+    """
+
+    event_id = models.UUIDField(primary_key=True)
+    aggregate_id = models.UUIDField(null=True)
+    aggregate_version = models.IntegerField(null=True)
+    event_type = models.CharField(max_length=100)
+    status = models.CharField(max_length=20)
+    occurred_at = models.DateTimeField(null=True)
+    attempts = models.IntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    parked_behind = models.UUIDField(null=True)
+
+    class Meta:
+        managed = False
+        # No such table exists: the outbox is the MongoDB collection of the write side.
+        db_table = "projector_outbox_in_mongodb"
+        verbose_name = "outbox entry"
+        verbose_name_plural = "outbox entries"
+        default_permissions = ("view", "change")
+
+    def __str__(self) -> str:
+        return f"{self.event_type} v{self.aggregate_version} of {self.aggregate_id} ({self.event_id})"
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> OutboxEntry:
+        return cls(
+            event_id=document["_id"],
+            aggregate_id=document.get(F.AGGREGATE_ID),
+            aggregate_version=document.get(F.AGGREGATE_VERSION),
+            event_type=str(document.get(F.EVENT_TYPE) or "?"),
+            status=str(document.get(F.STATUS) or "?"),
+            occurred_at=document.get(F.OCCURRED_AT),
+            attempts=int(document.get(F.ATTEMPTS) or 0),
+            last_error=str(document.get(F.LAST_ERROR) or ""),
+            parked_behind=document.get(F.PARKED_BEHIND),
+        )
 
 
 class ReplayState(models.TextChoices):
