@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projector', '0002_operations'),
+        ('projector', '0003_pruned_history'),
     ]
 
     operations = [
