@@ -1,11 +1,11 @@
-"""Delivery: read-only Django admin for the sync engine's checkpoint and leader lease."""
+"""Delivery: read-only Django admin for the sync engine's checkpoint, leader lease and pause switch."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from config.admin import ReadOnlyModelAdmin
-from projector.models import Checkpoint, ProjectorLease
+from projector.models import Checkpoint, ProjectorControl, ProjectorLease
 
 
 @admin.register(Checkpoint)
@@ -17,3 +17,8 @@ class CheckpointAdmin(ReadOnlyModelAdmin):
 @admin.register(ProjectorLease)
 class ProjectorLeaseAdmin(ReadOnlyModelAdmin):
     list_display = ("name", "owner", "acquired_at", "heartbeat_at", "expires_at")
+
+
+@admin.register(ProjectorControl)
+class ProjectorControlAdmin(ReadOnlyModelAdmin):
+    list_display = ("name", "paused", "changed_at")

@@ -1,4 +1,4 @@
-"""Sync engine persistence (MySQL): the change-stream checkpoint and the leader lease."""
+"""Sync engine persistence (MySQL): the change-stream checkpoint, the leader lease and the pause switch."""
 
 from __future__ import annotations
 
@@ -33,3 +33,14 @@ class ProjectorLease(models.Model):
 
     def __str__(self) -> str:
         return f"lease {self.name} held by {self.owner or 'nobody'}"
+
+
+class ProjectorControl(models.Model):
+    """An operator's switch for the projector: while ``paused``, it keeps its lease and applies nothing."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    paused = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"projector {self.name}: {'paused' if self.paused else 'running'}"
