@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import DatabaseError
 from django.utils import timezone
 
 from projector.models import ProjectorControl
@@ -70,6 +71,14 @@ class PauseGate:
     def paused(self) -> bool:
         now = self._clock()
         if now >= self._next_check:
-            self._paused = self._read()
             self._next_check = now + self.interval
+            try:
+                self._paused = self._read()
+            except DatabaseError as exc:
+                # The last known state holds. The switch must not change what a MySQL outage does:
+                # the batch that follows meets the same outage, is marked failed and reports it.
+                logger.debug("pause switch unreadable, staying %s: %s", self._state(), exc)
         return self._paused
+
+    def _state(self) -> str:
+        return "paused" if self._paused else "running"

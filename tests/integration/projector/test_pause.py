@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
 
@@ -49,6 +50,25 @@ def test_the_gate_reads_the_switch_at_most_once_per_interval():
     now[0] += 0.1
     assert gate.paused() is True
     assert len(reads) == 2
+
+
+def test_an_unreadable_switch_keeps_its_last_known_state():
+    answers: list[bool | Exception] = [True, OperationalError("MySQL went away"), False]
+    now = [0.0]
+
+    def read() -> bool:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    gate = PauseGate(interval=0.1, read=read, clock=lambda: now[0])
+    states = []
+    for _ in range(3):
+        states.append(gate.paused())
+        now[0] += 0.1
+
+    assert states == [True, True, False]
 
 
 def lease_heartbeat(owner: str):
