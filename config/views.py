@@ -23,6 +23,8 @@ from config.selection import selected_account
 from projector.views import sync_strip_context, timeline_context
 
 REFRESH_MS = 500
+# A part holding the keyboard focus (a link, a button) waits: a swap would throw the focus away.
+REFRESH_TRIGGER = f"every {REFRESH_MS}ms [!this.contains(document.activeElement)]"
 
 
 def page_context(selected: UUID | None, commands: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -33,7 +35,7 @@ def page_context(selected: UUID | None, commands: dict[str, Any] | None = None) 
         **timeline_context(selected),
         **(commands if commands is not None else commands_context(selected)),
         "selected": selected,
-        "refresh": f"every {REFRESH_MS}ms",
+        "refresh": REFRESH_TRIGGER,
     }
 
 

@@ -175,3 +175,19 @@ def test_the_page_fits_the_screen_with_both_sides_on_it(
         expect(page.get_by_role("region", name=name)).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow} px at {viewport}"
+
+
+def test_a_live_part_holding_the_keyboard_focus_waits_until_the_focus_leaves(
+    page: Page, demo_stack: DemoStack
+) -> None:
+    page.goto(demo_stack.base_url + "/")
+    account_id = open_account(page, "Tab User", "3.00")
+    read_side = page.get_by_role("region", name=READ)
+    read_side.get_by_role("link", name="Tab User").focus()
+
+    page.wait_for_timeout(1_200)  # two refresh periods
+
+    assert page.evaluate("document.activeElement.textContent") == "Tab User"
+    page.get_by_role("form", name="Deposit").get_by_label("Amount").focus()
+    deposit(page, account_id, "1.00")
+    expect(balance(page, READ, account_id)).to_have_text("4.00 EUR")
