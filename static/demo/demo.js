@@ -1,5 +1,6 @@
-// The demo page's one script of its own: "Send twice" posts a form twice with the same command id
-// and shows both answers; the second is the write side's replay of the first. (htmx does the rest.)
+// The demo page's own script (htmx does the rest): "Send twice" posts a form twice with the same
+// command id and shows both answers, the second being the write side's replay of the first; and a
+// live part holding the keyboard focus is left alone.
 "use strict";
 
 async function post(form) {
@@ -58,5 +59,15 @@ document.addEventListener("click", (event) => {
   if (button) {
     event.preventDefault();
     sendTwice(button);
+  }
+});
+
+// A live part that holds the keyboard focus is not refreshed (its polling waits, see the page's
+// hx-trigger); a refresh already on its way when the focus arrived is dropped here.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const { target, requestConfig } = event.detail;
+  const focused = document.activeElement;
+  if (requestConfig.verb === "get" && focused && focused !== document.body && target.contains(focused)) {
+    event.detail.shouldSwap = false;
   }
 });
