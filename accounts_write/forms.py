@@ -109,26 +109,25 @@ class OpenAccountForm(CommandForm):
         )
 
 
-class DepositForm(CommandForm):
-    kind, title, button = "deposit", "Deposit", "Deposit"
+class MoneyMovementForm(CommandForm):
+    """One account and an amount: deposit and withdraw."""
+
+    command_class: ClassVar[type[DepositFunds] | type[WithdrawFunds]]
     account_fields = ("account",)
 
     account = AccountField(label="Account")
     amount = AmountField(label="Amount")
 
-    def command(self) -> DepositFunds:
-        return DepositFunds(account_id=self.cleaned_data["account"], amount=self.cleaned_data["amount"])
+    def command(self) -> DepositFunds | WithdrawFunds:
+        return self.command_class(account_id=self.cleaned_data["account"], amount=self.cleaned_data["amount"])
 
 
-class WithdrawForm(CommandForm):
-    kind, title, button = "withdraw", "Withdraw", "Withdraw"
-    account_fields = ("account",)
+class DepositForm(MoneyMovementForm):
+    kind, title, button, command_class = "deposit", "Deposit", "Deposit", DepositFunds
 
-    account = AccountField(label="Account")
-    amount = AmountField(label="Amount")
 
-    def command(self) -> WithdrawFunds:
-        return WithdrawFunds(account_id=self.cleaned_data["account"], amount=self.cleaned_data["amount"])
+class WithdrawForm(MoneyMovementForm):
+    kind, title, button, command_class = "withdraw", "Withdraw", "Withdraw", WithdrawFunds
 
 
 class TransferForm(CommandForm):
