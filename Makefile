@@ -11,11 +11,12 @@ DEMO_PORT ?= 8000
 DEMO_MONGO_PORT ?= 27017
 export DJANGO_SETTINGS_MODULE ?= config.settings.test
 
-.PHONY: help test lint typecheck imports pytest venv system-deps services demo clean
+.PHONY: help test lint typecheck imports pytest venv system-deps browser-deps services demo screenshot clean
 
 help:
 	@echo "make test   - set up (venv, packages, services) and run lint, types, import rules and all tests with coverage"
 	@echo "make demo   - run the whole stack on the local services (web on :$(DEMO_PORT), projector, Celery worker and beat)"
+	@echo "make screenshot - start the stack, drive a few commands and save docs/demo-page.png"
 	@echo "make clean  - remove the virtualenv, caches and demo data"
 
 # System packages that mysqlclient needs to build; installed only when missing (needs root + apt).
@@ -23,6 +24,17 @@ system-deps:
 	@if ! pkg-config --exists mariadb 2>/dev/null && ! pkg-config --exists mysqlclient 2>/dev/null; then \
 	  echo "installing libmariadb-dev and pkg-config (needed to build mysqlclient)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmariadb-dev pkg-config >/dev/null; \
+	fi
+
+# Debian's chromium for the browser tests (Playwright drives it; Playwright's own browser downloads
+# are never used). CHROMIUM names another Chromium-based browser (the GitHub workflow uses Chrome).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser-deps:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "installing chromium and fonts (needed by the browser tests)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-liberation >/dev/null; \
 	fi
 
 $(STAMP): requirements.txt requirements-dev.txt | system-deps
@@ -61,7 +73,7 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 # The MongoDB stand-in is started by the test fixtures unless MONGO_URL points at a real replica set.
-pytest: $(STAMP) services
+pytest: $(STAMP) services browser-deps
 	rm -f .coverage .coverage.*
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage combine -q
@@ -70,8 +82,9 @@ pytest: $(STAMP) services
 test: lint typecheck imports pytest
 
 # The stand-in keeps its data in .data/mongo (journaled) unless MONGO_URL names a real replica set.
-# Every process is stopped when the web server stops (Ctrl-C).
+# Every process is stopped when the web server stops (Ctrl-C). The demo page's fault buttons are on.
 demo: export DJANGO_SETTINGS_MODULE = config.settings.local
+demo: export DEMO_FAULTS = true
 demo: $(STAMP) services
 	mkdir -p .data/mongo
 	pids=""; trap 'kill $$pids 2>/dev/null; wait' EXIT INT TERM; \
@@ -82,10 +95,16 @@ demo: $(STAMP) services
 	fi; \
 	$(BIN)/python manage.py migrate --noinput; \
 	$(BIN)/python manage.py ensure_mongo; \
+	$(BIN)/python manage.py demo_login; \
 	$(BIN)/python manage.py runprojector & pids="$$pids $$!"; \
 	$(BIN)/celery -A config.celery:app worker --loglevel INFO --concurrency 2 & pids="$$pids $$!"; \
 	$(BIN)/celery -A config.celery:app beat --loglevel INFO --schedule .data/celerybeat-schedule & pids="$$pids $$!"; \
+	echo "demo page: http://localhost:$(DEMO_PORT)/"; \
 	$(BIN)/python manage.py runserver 0.0.0.0:$(DEMO_PORT)
+
+# A PNG of the demo page for the README, made from the running stack (stand-in, web, projector).
+screenshot: $(STAMP) services browser-deps
+	$(BIN)/python -m tests.e2e.browser.screenshot
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov .data

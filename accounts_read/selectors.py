@@ -76,3 +76,16 @@ def daily_totals(
     if since:
         totals = totals.filter(day__gte=since)
     return list(totals.order_by("-day", "currency")[:limit])
+
+
+def newest_accounts(limit: int) -> Page[AccountView]:
+    """The ``limit`` most recently opened accounts, newest first."""
+    accounts = AccountView.objects.order_by("-opened_at", "-account_id")
+    return Page(list(accounts[:limit]), AccountView.objects.count(), limit, 0)
+
+
+def latest_ledger_lines(account_id: uuid.UUID, limit: int) -> Page[LedgerLine]:
+    """An account's last ``limit`` ledger lines, oldest of them first."""
+    lines = LedgerLine.objects.filter(account_id=account_id)
+    latest = list(lines.order_by("-aggregate_version")[:limit])
+    return Page(latest[::-1], lines.count(), limit, 0)

@@ -1,4 +1,4 @@
-"""Delivery: URL routing for the API, admin, metrics and health probes."""
+"""Delivery: URL routing for the demo page, the API, admin, metrics and health probes."""
 
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
@@ -7,6 +7,7 @@ from django.urls import include, path
 from config.api import api
 from config.api_errors import error_body
 from config.health import healthz, readyz
+from config.views import command, demo_page, favicon
 
 
 def api_route_not_found(request: HttpRequest, rest: str) -> JsonResponse:
@@ -16,9 +17,15 @@ def api_route_not_found(request: HttpRequest, rest: str) -> JsonResponse:
 
 
 urlpatterns = [
+    path("", demo_page, name="demo"),
+    path("demo/commands/<slug:kind>/", command, name="demo-command"),
+    path("", include("accounts_write.urls")),
+    path("", include("accounts_read.urls")),
+    path("", include("projector.urls")),
     path("api/", api.urls),
     path("api/<path:rest>", api_route_not_found),
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("", include("django_prometheus.urls")),

@@ -1,7 +1,7 @@
 """Delivery: the sync engine in the Django admin — the outbox (from MongoDB), and its MySQL records.
 
 The outbox changelist and its dead-letter actions are in ``projector/admin_outbox``; the rest is
-read-only: checkpoint, leader lease, reconcile reports, replay runs and prune records.
+read-only: checkpoint, leader lease, pause switch, reconcile reports, replay runs, prune records.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from django.utils.text import Truncator
 
 from config.admin import ReadOnlyModelAdmin
 from projector.admin_outbox import OutboxEntryAdmin
-from projector.models import Checkpoint, OutboxEntry, ProjectorLease, PruneRecord, ReconcileReport, ReplayRun
+from projector.models import (
+    Checkpoint,
+    OutboxEntry,
+    ProjectorControl,
+    ProjectorLease,
+    PruneRecord,
+    ReconcileReport,
+    ReplayRun,
+)
 
 admin.site.register(OutboxEntry, OutboxEntryAdmin)
 
@@ -104,3 +112,8 @@ def _outbox_link(account_id: object) -> SafeString:
     """The account's outbox entries in the admin."""
     url = reverse("admin:projector_outboxentry_changelist")
     return format_html('<a href="{}?aggregate={}">{}</a>', url, account_id, account_id)
+
+
+@admin.register(ProjectorControl)
+class ProjectorControlAdmin(ReadOnlyModelAdmin):
+    list_display = ("name", "paused", "changed_at")

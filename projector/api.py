@@ -23,6 +23,7 @@ class ProjectorOut(Schema):
     heartbeat_at: datetime | None
     heartbeat_age_seconds: float | None
     lease_expires_at: datetime | None
+    paused: bool = Field(description="Paused by an operator: it holds its lease and applies nothing.")
 
 
 class CheckpointOut(Schema):

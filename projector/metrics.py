@@ -34,6 +34,7 @@ LAG_SECONDS = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
 )
 IS_LEADER = Gauge("projector_is_leader", "1 while this process holds the leader lease.")
+PAUSED = Gauge("projector_paused", "1 while the leader is paused by an operator (applies nothing).")
 RECONNECTS = Counter(
     "projector_reconnects_total", "Times the projector backed off after losing a database.", ["database"]
 )

@@ -1,4 +1,4 @@
-"""Sync engine persistence (MySQL): checkpoint, lease, fence, replay runs, reconcile and prune records.
+"""Sync engine persistence (MySQL): checkpoint, lease, pause switch, fence, replay, reconcile, prune.
 
 Also ``OutboxEntry``: an unmanaged model with no table, through which the admin lists the MongoDB
 outbox under "Projector" with permissions of its own (ADR 0013).
@@ -22,6 +22,7 @@ __all__ = [
     "DailyTotalShadow",
     "LedgerLineShadow",
     "OutboxEntry",
+    "ProjectorControl",
     "ProjectorLease",
     "PruneRecord",
     "PrunedHistory",
@@ -208,3 +209,14 @@ class PrunedHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} pruned through v{self.through_version}"
+
+
+class ProjectorControl(models.Model):
+    """An operator's switch for the projector: while ``paused``, it keeps its lease and applies nothing."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    paused = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"projector {self.name}: {'paused' if self.paused else 'running'}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.change_stream import CollectionChangeStream
 from pymongo.collection import Collection
 
@@ -136,6 +136,17 @@ class OutboxStore:
     def count_by_status(self) -> dict[str, int]:
         count = self.collection.count_documents
         return {status.value: count({F.STATUS: status.value}) for status in OutboxStatus}
+
+    def latest(self, limit: int) -> list[Document]:
+        """The ``limit`` most recent entries, newest first (for the demo page)."""
+        return list(self.collection.find({}, sort=[(F.OCCURRED_AT, DESCENDING)], limit=limit))
+
+    def recent_history(self, aggregate_id: uuid.UUID, limit: int) -> list[Document]:
+        """The last ``limit`` entries of one aggregate, in version order (the demo's timeline)."""
+        newest = self.collection.find(
+            {F.AGGREGATE_ID: aggregate_id}, sort=[(F.AGGREGATE_VERSION, DESCENDING)], limit=limit
+        )
+        return list(newest)[::-1]
 
     def oldest_unfinished(self) -> Document | None:
         return self.collection.find_one(

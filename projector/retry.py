@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -62,23 +63,28 @@ def sweep_unfinished(
     fence: LeaderLease | None = None,
     stop: threading.Event | None = None,
     status_writer: StatusWriter | None = None,
+    before_chunk: Callable[[], None] | None = None,
 ) -> SweepReport:
     """Apply every entry that is not done (nor dead), aggregate by aggregate in version order.
 
     No per-entry claim: only the leader sweeps (``fence``), and claiming a batch of a large backlog
     would not keep the retry task off the rest of it anyway; a double apply is a duplicate.
+    ``before_chunk`` runs before each chunk is applied (the runner waits there while paused).
     """
     report = SweepReport()
     # The next chunk is read while this one is applied: MongoDB and MySQL round trips overlap.
     for chunk in read_ahead(chunks(outbox.unfinished(batch_size=batch_size), batch_size)):
-        outcome = deliver(chunk, outbox, owner=owner, claim=False, fence=fence, status_writer=status_writer)
-        report.add(len(chunk), outcome)
+        if before_chunk is not None:
+            before_chunk()
         if stop is not None and stop.is_set():
             logger.info("%s sweep interrupted by shutdown after %d entries", kind, report.seen)
             break
-    if status_writer is not None:
-        status_writer.flush()  # the releases below read the statuses just written
-    release_orphans(outbox, owner=owner, batch_size=batch_size, report=report)
+        outcome = deliver(chunk, outbox, owner=owner, claim=False, fence=fence, status_writer=status_writer)
+        report.add(len(chunk), outcome)
+    else:
+        if status_writer is not None:
+            status_writer.flush()  # the releases below read the statuses just written
+        release_orphans(outbox, owner=owner, batch_size=batch_size, report=report)
     _log(kind, report)
     return report
 

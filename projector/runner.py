@@ -5,7 +5,8 @@ waits as hot standby), opens the change stream from the stored checkpoint, appli
 not yet done from the outbox, then tails the stream in batches. Database failures never end
 the loop: the batch is marked failed, connections are dropped and re-opened after a backoff.
 ``stop`` (set by SIGTERM/SIGINT) is checked between batches, so a batch is finished or rolled
-back, never cut in half.
+back, never cut in half. So is the operator's pause switch (``projector.control``): a paused
+leader keeps its lease and heartbeat and applies nothing until resumed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from projector import metrics
 from projector.checkpoint import CheckpointUpdate, clear_resume_token, load_resume_token, save_checkpoint
+from projector.control import PauseGate
 from projector.delivery import deliver
 from projector.leader import LeaderLease, LeaseLostError
 from projector.outbox import OutboxStore
@@ -75,13 +77,21 @@ class RunnerConfig:
 
 class ProjectorRunner:
     def __init__(
-        self, outbox: OutboxStore, *, owner: str, config: RunnerConfig, stop: threading.Event | None = None
+        self,
+        outbox: OutboxStore,
+        *,
+        owner: str,
+        config: RunnerConfig,
+        stop: threading.Event | None = None,
+        gate: PauseGate | None = None,
     ) -> None:
         self.outbox = outbox
         self.owner = owner
         self.config = config
         self.stop = stop or threading.Event()
         self.lease = LeaderLease(owner=owner, ttl=config.lease_ttl)
+        self.gate = gate or PauseGate()
+        self._was_paused = False
         self._failures = 0
         self._heal_until = 0.0
         self._next_heal = 0.0
@@ -129,6 +139,7 @@ class ProjectorRunner:
                 fence=self.lease,
                 stop=self.stop,
                 status_writer=status_writer,
+                before_chunk=self._hold_while_paused,
             )
             if report.unfinished:
                 self._start_healing()
@@ -155,6 +166,10 @@ class ProjectorRunner:
                 if now >= next_beat:
                     self.lease.renew()
                     next_beat = now + self.config.lease_ttl.total_seconds() / 3
+                if self._paused():
+                    # Events wait in the stream (and the outbox); the lease stays ours.
+                    self.stop.wait(self.gate.interval)
+                    continue
                 documents, token = self._collect(stream)
                 if documents:
                     self._deliver_stream_batch(documents, token, status_writer)
@@ -216,6 +231,28 @@ class ProjectorRunner:
             self.lease.assert_held()
             save_checkpoint(CheckpointUpdate(resume_token=token))
 
+    # --- the operator's pause switch ------------------------------------------------------------
+    def _paused(self) -> bool:
+        paused = self.gate.paused()
+        if paused != self._was_paused:
+            self._was_paused = paused
+            metrics.PAUSED.set(1 if paused else 0)
+            if paused:
+                logger.warning("projector %s paused: holding the lease, applying nothing", self.owner)
+            else:
+                logger.info("projector %s resumed", self.owner)
+        return paused
+
+    def _hold_while_paused(self) -> None:
+        """Between catch-up chunks: wait while paused, renewing the lease as the tail loop does."""
+        next_beat = 0.0
+        while not self.stop.is_set() and self._paused():
+            now = time.monotonic()
+            if now >= next_beat:
+                self.lease.renew()
+                next_beat = now + self.config.lease_ttl.total_seconds() / 3
+            self.stop.wait(self.gate.interval)
+
     # --- self-healing and recovery -----------------------------------------------------------------
     def _start_healing(self) -> None:
         self._heal_until = time.monotonic() + SELF_HEAL_WINDOW.total_seconds()
@@ -261,6 +298,7 @@ class ProjectorRunner:
 
     def _shut_down(self) -> None:
         metrics.IS_LEADER.set(0)
+        metrics.PAUSED.set(0)
         try:
             self.lease.release()
         except DatabaseError as exc:

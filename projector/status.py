@@ -17,6 +17,7 @@ from pymongo.errors import PyMongoError
 from accounts_read.models import AccountView
 from accounts_write.contract import OutboxField, OutboxStatus
 from projector.checkpoint import STREAM_CHECKPOINT
+from projector.control import is_paused
 from projector.leader import PROJECTOR_LEASE
 from projector.models import Checkpoint, ProjectorLease, ReconcileReport, ReplayRun
 from projector.outbox import FINISHED, OutboxStore
@@ -31,6 +32,7 @@ class ProjectorState:
     heartbeat_at: datetime | None
     heartbeat_age_seconds: float | None
     lease_expires_at: datetime | None
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,10 +141,11 @@ def _last_replay() -> ReplayRunState | None:
 def _projector(now: datetime) -> ProjectorState:
     lease = ProjectorLease.objects.filter(name=PROJECTOR_LEASE).first()
     heartbeat = lease.heartbeat_at if lease is not None else None
+    paused = is_paused()
     if lease is None or not lease.owner:
-        return ProjectorState(False, None, heartbeat, _age(heartbeat, now), None)
+        return ProjectorState(False, None, heartbeat, _age(heartbeat, now), None, paused)
     alive = lease.expires_at is not None and lease.expires_at >= now
-    return ProjectorState(alive, lease.owner, heartbeat, _age(heartbeat, now), lease.expires_at)
+    return ProjectorState(alive, lease.owner, heartbeat, _age(heartbeat, now), lease.expires_at, paused)
 
 
 def _checkpoint(now: datetime) -> CheckpointState:

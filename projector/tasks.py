@@ -10,8 +10,9 @@ from celery import shared_task
 from django.conf import settings
 
 from projector.bootstrap import accounts_collection, default_owner, outbox_store
+from projector.control import is_paused
 from projector.reconcile import reconcile, store_report
-from projector.retry import retry_due
+from projector.retry import SweepReport, retry_due
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +20,10 @@ logger = logging.getLogger(__name__)
 @shared_task(name="projector.retry_due_entries")
 def retry_due_entries() -> dict[str, int]:
     """Re-apply failed entries whose backoff is due, expired leases and entries the stream missed."""
+    if is_paused():
+        # A paused sync applies nothing, or the pause would end by itself after the pending grace.
+        logger.info("retry sweep skipped: the projector is paused")
+        return asdict(SweepReport())
     report = retry_due(
         outbox_store(),
         owner=f"retry:{default_owner()}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid, OperationFailure
 
@@ -25,6 +25,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     contract.ACCOUNTS_COLLECTION: [
         IndexModel([("updated_at", ASCENDING)], name="updated_at"),
+        # The demo page lists the newest accounts first.
+        IndexModel([("opened_at", DESCENDING), ("_id", DESCENDING)], name="opened_at_newest_first"),
     ],
     contract.COMMANDS_COLLECTION: [
         IndexModel([(contract.CommandRecordField.RECORDED_AT, ASCENDING)], name="recorded_at"),

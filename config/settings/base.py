@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_prometheus",
+    # Listed so that /api/docs renders django-ninja's bundled Swagger UI, not one from a CDN.
+    "ninja",
+    # The composition root: the demo page shell and the demo's management commands.
+    "config",
     "accounts_write",
     "accounts_read",
     "projector",
@@ -197,6 +201,14 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The demo page's own assets (vendored htmx, CSS, JS): every page is served from this host alone.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- The demo page ------------------------------------------------------------------------------
+# The fault buttons (pause and resume the projector). Production settings refuse it.
+DEMO_FAULTS = env_bool("DEMO_FAULTS", False)
+# `manage.py demo_login` may create a staff login for /admin/ (local settings only).
+DEMO_STAFF_LOGIN = False
 
 # --- Logging: JSON lines by default, plain text on request -------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -1,4 +1,4 @@
-"""Settings: developer machine (DEBUG on, a fixed development secret key)."""
+"""Settings: developer machine (DEBUG on, a fixed development secret key, a demo staff login)."""
 
 from .base import *  # noqa: F403
 from .base import env_bool, env_str
@@ -6,4 +6,5 @@ from .base import env_bool, env_str
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
+DEMO_STAFF_LOGIN = True
 LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "text"  # noqa: F405

@@ -1,16 +1,18 @@
-"""Settings: production — refuses to start without a secret key or with DEBUG on."""
+"""Settings: production — refuses to start without a secret key, with DEBUG on or with DEMO_FAULTS."""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEBUG, MIDDLEWARE, SECRET_KEY, env_bool, env_int
+from .base import DEBUG, DEMO_FAULTS, MIDDLEWARE, SECRET_KEY, env_bool, env_int
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production")
+if DEMO_FAULTS:
+    raise ImproperlyConfigured("DEMO_FAULTS must be off in production: it lets anyone pause the projector")
 
-# gunicorn serves no files: whitenoise serves the collected static files (the admin's).
+# gunicorn serves no files: whitenoise serves the collected static files (admin, API docs, demo page).
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -14,6 +14,7 @@ READ_ONLY_MODELS = [
     "accounts_read/dailytotal",
     "projector/checkpoint",
     "projector/projectorlease",
+    "projector/projectorcontrol",
 ]
 
 

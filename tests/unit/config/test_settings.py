@@ -49,7 +49,9 @@ def test_mysql_url_becomes_utf8mb4_read_committed_database() -> None:
 
 
 def _import_production(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    clean = {
+        key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DEMO_"))
+    }
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import config.settings.production"],
@@ -77,3 +79,9 @@ def test_production_refuses_to_start_with_debug_on() -> None:
 def test_production_starts_with_a_secret_key_and_debug_off() -> None:
     result = _import_production({"DJANGO_SECRET_KEY": "s3cret"})
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_the_demo_fault_buttons() -> None:
+    result = _import_production({"DJANGO_SECRET_KEY": "s3cret", "DEMO_FAULTS": "true"})
+    assert result.returncode != 0
+    assert "DEMO_FAULTS must be off in production" in result.stderr
