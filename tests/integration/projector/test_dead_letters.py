@@ -216,3 +216,21 @@ def test_the_dead_letter_list_counts_the_parked_events(outbox):
     assert (letter.event_id, letter.version, letter.parked) == (poison["_id"], 3, 2)
     assert letter.attempts == MAX_ATTEMPTS
     assert letter.died_at is not None and letter.died_at <= timezone.now()
+
+
+def test_skipping_the_opening_event_keeps_a_flagged_row_for_the_later_events(outbox):
+    ada = AccountHistory(owner="Ada")
+    opened = ada.opened()
+    opened[F.PAYLOAD] = {"owner": "Ada"}  # lacks its currency: the projector cannot open it
+    later = ada.deposited("6.00")
+    outbox.collection.insert_many([opened, later])
+    deliver([opened, later], outbox, owner="projector")
+    retry_until_settled(outbox)
+    assert stored(outbox, opened)[F.STATUS] == OutboxStatus.DEAD
+
+    result = deadletters.skip(outbox, opened["_id"], reason="opened without a currency", by="ops")
+
+    assert (result.status, result.released) == (OutboxStatus.SKIPPED, 1)
+    view = AccountView.objects.get(account_id=ada.account_id)
+    assert (view.version, view.balance, view.owner) == (2, Decimal("6.00"), "")
+    assert view.attention_event_id == opened["_id"] and "opened without a currency" in view.attention
