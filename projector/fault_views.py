@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from pymongo.errors import PyMongoError
 
@@ -44,6 +46,7 @@ CHOOSE_FIRST = "Choose an account first (click its owner's name in either pane).
 class FaultAnswer:
     text: str
     ok: bool = True
+    at: datetime = field(default_factory=timezone.now)
 
 
 def demo_fault(view: View) -> View:
@@ -232,7 +235,7 @@ def describe_reconcile(result: ReconcileResult, fix: bool, account_id: uuid.UUID
             not drifted,
         )
     if drifted:
-        return FaultAnswer(f"{name} ({scope}): {counts}. The drift is listed under Last reconcile.", False)
+        return FaultAnswer(f"{name} ({scope}): {counts}. The drift is listed under Last reconcile.")
     return FaultAnswer(f"{name} ({scope}): {counts}. No drift.")
 
 
