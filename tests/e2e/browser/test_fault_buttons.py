@@ -27,8 +27,11 @@ def test_a_poisoned_account_s_deposit_goes_dead_parks_the_next_and_both_apply_af
 
     timeline.get_by_role("button", name="Poison this account").click()
     expect(timeline.get_by_role("status")).to_contain_text("Poisoned")
-    deposit(page, account_id, "5.00")
-    deposit(page, account_id, "7.00")
+    for amount, version in (("5.00", 3), ("7.00", 4)):  # one after the other, as a person would
+        deposit(page, account_id, amount)
+        expect(page.get_by_role("form", name="Deposit").get_by_role("status")).to_contain_text(
+            f"version {version}"
+        )
 
     expect(balance(page, WRITE, account_id)).to_have_text("22.00 EUR")
     dead, parked = timeline_row(page, 3), timeline_row(page, 4)

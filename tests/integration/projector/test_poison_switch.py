@@ -68,6 +68,18 @@ def settle(outbox: OutboxStore, rounds: int = MAX_ATTEMPTS + 2) -> None:
         retry_due(outbox, owner="retry", pending_grace=timedelta(0), limit=1000, batch_size=100)
 
 
+def dead_letter_of_a_poisoned_account(
+    outbox: OutboxStore,
+) -> tuple[AccountHistory, dict[str, Any], dict[str, Any]]:
+    """Ada, poisoned after v2: her deposit v3 is dead, v4 parked behind it."""
+    ada = projected_account(outbox)
+    set_poisoned(ada.account_id)
+    first, second = ada.deposited("5.00"), ada.deposited("7.00")
+    arrive(outbox, first, second)
+    settle(outbox)
+    return ada, first, second
+
+
 def control_queries(captured: CaptureQueriesContext) -> list[str]:
     return [query["sql"] for query in captured.captured_queries if CONTROL_TABLE in query["sql"]]
 
@@ -137,11 +149,7 @@ def test_events_the_read_model_already_has_pass_as_duplicates(outbox: OutboxStor
 def test_retry_while_poisoned_fails_again_and_after_the_cure_applies_and_releases(
     outbox: OutboxStore, faults_on: None
 ) -> None:
-    ada = projected_account(outbox)
-    set_poisoned(ada.account_id)
-    first, second = ada.deposited("5.00"), ada.deposited("7.00")
-    arrive(outbox, first, second)
-    settle(outbox)
+    ada, first, second = dead_letter_of_a_poisoned_account(outbox)
 
     again = deadletters.retry(outbox, first["_id"], by="ops")
 
@@ -162,11 +170,7 @@ def test_retry_while_poisoned_fails_again_and_after_the_cure_applies_and_release
 def test_a_skip_passes_while_poisoned_and_the_released_event_fails_in_its_place(
     outbox: OutboxStore, faults_on: None
 ) -> None:
-    ada = projected_account(outbox)
-    set_poisoned(ada.account_id)
-    first, second = ada.deposited("5.00"), ada.deposited("7.00")
-    arrive(outbox, first, second)
-    settle(outbox)
+    ada, first, second = dead_letter_of_a_poisoned_account(outbox)
 
     result = deadletters.skip(outbox, first["_id"], reason="demo", by="ops")
 
