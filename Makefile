@@ -82,9 +82,14 @@ pytest: $(STAMP) services browser-deps
 test: lint typecheck imports pytest
 
 # The stand-in keeps its data in .data/mongo (journaled) unless MONGO_URL names a real replica set.
-# Every process is stopped when the web server stops (Ctrl-C). The demo page's fault buttons are on.
+# Every process is stopped when the web server stops (Ctrl-C). The demo page's fault buttons are on,
+# and a poisoned account's event goes dead within seconds: 3 attempts, short backoff, quick sweeps.
 demo: export DJANGO_SETTINGS_MODULE = config.settings.local
 demo: export DEMO_FAULTS = true
+demo: export PROJECTOR_MAX_ATTEMPTS ?= 3
+demo: export PROJECTOR_RETRY_BACKOFF_BASE_SECONDS ?= 0.5
+demo: export PROJECTOR_RETRY_BACKOFF_MAX_SECONDS ?= 2
+demo: export PROJECTOR_RETRY_INTERVAL_SECONDS ?= 1
 demo: $(STAMP) services
 	mkdir -p .data/mongo
 	pids=""; trap 'kill $$pids 2>/dev/null; wait' EXIT INT TERM; \

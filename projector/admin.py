@@ -116,4 +116,4 @@ def _outbox_link(account_id: object) -> SafeString:
 
 @admin.register(ProjectorControl)
 class ProjectorControlAdmin(ReadOnlyModelAdmin):
-    list_display = ("name", "paused", "changed_at")
+    list_display = ("name", "paused", "changed_at", "poisoned_account")

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from accounts_write.contract import OutboxField as F
 from accounts_write.contract import OutboxStatus
 from projector.apply import ApplyReport, apply_events, flag_accounts
 from projector.checkpoint import CheckpointUpdate
+from projector.control import POISON_ERROR, poisoned_events
 from projector.events import AnyEvent, EventParseError, SkippedEvent, parse_event
 from projector.failures import describe
 from projector.leader import LeaderLease
@@ -72,6 +74,8 @@ def deliver(
             continue
         events.append(event)
         by_id[event.event_id] = document
+    if settings.DEMO_FAULTS:  # the demo page's poison switch; never even read in production
+        events = _fail_poisoned(events, by_id, rejected)
     if claim:
         outbox.claim([document["_id"] for document in documents], owner=owner, now=timezone.now())
     try:
@@ -110,6 +114,17 @@ def deliver(
     else:
         status_writer.submit(record)
     return _outcome(report, failures, parked, released, dying, [by_id[i] for i in report.done_ids])
+
+
+def _fail_poisoned(
+    events: list[AnyEvent], by_id: dict[uuid.UUID, Document], rejected: list[Failure]
+) -> list[AnyEvent]:
+    """Demo fault: a poisoned account's next event fails permanently, as a poison event would."""
+    poisoned = {event.event_id for event in poisoned_events(events)}
+    for event_id in poisoned:
+        logger.warning("demo fault: failing event %s of a poisoned account", event_id)
+        rejected.append(Failure(by_id.pop(event_id), POISON_ERROR, permanent=True))
+    return [event for event in events if event.event_id not in poisoned] if poisoned else events
 
 
 def _park_or_release(

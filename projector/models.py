@@ -212,11 +212,16 @@ class PrunedHistory(models.Model):
 
 
 class ProjectorControl(models.Model):
-    """An operator's switch for the projector: while ``paused``, it keeps its lease and applies nothing."""
+    """An operator's switch for the projector: while ``paused``, it keeps its lease and applies nothing.
+
+    ``poisoned_account`` is a demo fault (read only where ``DEMO_FAULTS`` is on, ADR 0022): the
+    projector fails that account's events, which go dead and park the later ones behind them.
+    """
 
     name = models.CharField(max_length=50, primary_key=True)
     paused = models.BooleanField(default=False)
     changed_at = models.DateTimeField(null=True, blank=True)
+    poisoned_account = models.UUIDField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"projector {self.name}: {'paused' if self.paused else 'running'}"

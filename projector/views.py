@@ -1,6 +1,7 @@
 """Delivery: the demo page's sync strip, account timeline and the pause/resume fault buttons.
 
-The fault buttons exist only where ``DEMO_FAULTS`` is on (``make demo``; production refuses it).
+The fault buttons exist only where ``DEMO_FAULTS`` is on (``make demo``; production refuses it);
+the others, which use the operations, are in ``projector.fault_views``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pymongo.errors import PyMongoError
 from config.selection import selected_account
 from projector.bootstrap import outbox_store
 from projector.control import pause_state, set_paused
+from projector.demo_faults import last_reconcile
+from projector.demo_replay import replay_progress
 from projector.status import sync_status
 from projector.timeline import account_timeline, recent_events
 
@@ -34,6 +37,8 @@ def sync_strip_context() -> dict[str, Any]:
     try:
         context["sync"] = sync_status(outbox)
         context["pause"] = pause_state()
+        context["last_reconcile"] = last_reconcile()
+        context["replay"] = replay_progress(outbox)
     except DatabaseError as exc:
         logger.warning("demo sync strip: the read database cannot be reached: %s", exc)
         context["sync_error"] = "MySQL cannot be reached right now: nothing can be projected."
@@ -46,10 +51,12 @@ def sync_strip_context() -> dict[str, Any]:
 
 
 def timeline_context(selected: UUID | None) -> dict[str, Any]:
-    context: dict[str, Any] = {"selected": selected}
+    context: dict[str, Any] = {"selected": selected, "faults": settings.DEMO_FAULTS}
     if selected is None:
         return context
     try:
+        if settings.DEMO_FAULTS:
+            context["poisoned"] = pause_state().poisoned_account
         context["timeline"] = account_timeline(outbox_store(), selected)
     except PyMongoError as exc:
         logger.warning("demo timeline: MongoDB cannot be reached: %s", exc)

@@ -80,6 +80,11 @@ class DemoStack:
             "MONGO_URL": mongo_url,
             "MONGO_DB": mongo_db,
             "DEMO_FAULTS": "true",
+            # As `make demo`: a poisoned account's event goes dead within seconds.
+            "PROJECTOR_MAX_ATTEMPTS": "3",
+            "PROJECTOR_RETRY_BACKOFF_BASE_SECONDS": "0.5",
+            "PROJECTOR_RETRY_BACKOFF_MAX_SECONDS": "2",
+            "PROJECTOR_RETRY_INTERVAL_SECONDS": "1",
             "LOG_LEVEL": "WARNING",
         }
         manage = [sys.executable, "manage.py"]
