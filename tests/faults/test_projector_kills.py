@@ -14,7 +14,16 @@ from tests.faults.workload import Workload
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.timeout(300)]
 
 KILLS = 12
-LEADING_KILLS = 5
+
+
+def lead_or_give_up(victim: ProjectorProcess, timeout: float) -> bool:
+    """Wait until the victim leads (True), or ``timeout`` passes (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and victim.alive:
+        if "leads" in victim.log():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def test_sigkill_at_random_moments_loses_and_doubles_nothing(write_side, spawn_projector):
@@ -23,21 +32,20 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(write_side, spawn_p
     writer = workload.start()
     rng = random.Random(11)
     victims: list[ProjectorProcess] = []
-    deadline = time.monotonic() + 150
-
-    def killed_while_leading() -> int:
-        return sum("leads" in victim.log() for victim in victims)
-
-    # Keep killing until the workload is over and enough kills hit a leader: on a busy machine a
-    # victim may die before it takes the lease, and such a kill proves little.
-    while len(victims) < KILLS or not workload.done.is_set() or killed_while_leading() < LEADING_KILLS:
-        if time.monotonic() > deadline:
-            break
-        victims.append(spawn_projector(f"victim-{len(victims)}"))
-        # Anywhere from start-up and catch-up to the middle of tailing.
-        time.sleep(rng.uniform(0.3, 2.5))
-        victims[-1].kill()
-    kills, leading = len(victims), killed_while_leading()
+    killed_while_leading = 0
+    while len(victims) < KILLS or not workload.done.is_set():
+        victim = spawn_projector(f"victim-{len(victims)}")
+        victims.append(victim)
+        if len(victims) % 3 == 0:
+            # Anywhere from start-up to the first batches: maybe before it even takes the lease.
+            time.sleep(rng.uniform(0.3, 2.5))
+        elif lead_or_give_up(victim, timeout=20):
+            # While leading: in its catch-up or in the middle of tailing. Waiting for the lease
+            # first keeps these kills meaningful however slowly a busy machine starts a process.
+            time.sleep(rng.uniform(0.0, 1.5))
+        victim.kill()
+        killed_while_leading += "leads" in victim.log()
+    kills = len(victims)
     writer.join(timeout=120)
     assert workload.succeeded > 2000
 
@@ -46,5 +54,5 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(write_side, spawn_p
     wait_for_convergence(write_side, timeout=60)
     assert survivor.terminate() == 0
     assert "projector survivor stopped" in survivor.log()
-    assert kills >= 10
-    assert leading >= LEADING_KILLS, f"only {leading} of {kills} kills hit a leading projector"
+    assert kills >= KILLS
+    assert killed_while_leading >= KILLS // 2, f"only {killed_while_leading} of {kills} kills hit a leader"
