@@ -9,13 +9,13 @@ from typing import Any
 from bson import ObjectId
 
 from tests.mongo_standin.cursors import CursorRegistry
-from tests.mongo_standin.errors import CommandError
+from tests.mongo_standin.errors import CommandError, WriteConflictError
 from tests.mongo_standin.events import change_stub, finish_event
 from tests.mongo_standin.failpoints import FailCommandPoint
 from tests.mongo_standin.history import ChangeHistory, ClusterClock, make_token, wall_time
 from tests.mongo_standin.indexes import IndexSpec
 from tests.mongo_standin.journal import Journal
-from tests.mongo_standin.locks import LockTable
+from tests.mongo_standin.locks import LockTable, TxnLockBusy
 from tests.mongo_standin.query import Predicate, compile_filter
 from tests.mongo_standin.storage import Collection, IdKey, id_key
 from tests.mongo_standin.transactions import SessionRegistry, Transaction
@@ -58,17 +58,42 @@ class Engine:
 
     # -- catalog -------------------------------------------------------------------------------
 
-    def collection(self, db: str, name: str) -> Collection | None:
-        return self.catalog.get(db, {}).get(name)
+    def collection(self, db: str, name: str, txn: Transaction | None = None) -> Collection | None:
+        """The committed collection, or (for ``txn``) one that transaction created and has not committed."""
+        coll = self.catalog.get(db, {}).get(name)
+        if coll is None and txn is not None:
+            coll = txn.created.get((db, name))
+        return coll
 
     def ensure_collection(
-        self, unit: WriteUnit, db: str, name: str, options: dict[str, Any] | None = None
+        self,
+        unit: WriteUnit,
+        db: str,
+        name: str,
+        options: dict[str, Any] | None = None,
+        txn: Transaction | None = None,
     ) -> Collection:
-        coll = self.collection(db, name)
-        if coll is None:
-            coll = self.catalog.setdefault(db, {})[name] = Collection(db, name, options)
-            unit.ops.append({"o": "create", "db": db, "coll": name, "options": dict(options or {})})
+        """The collection, created if missing: at once outside a transaction, on commit inside one."""
+        coll = self.collection(db, name, txn)
+        if coll is not None:
+            return coll
+        creator = next((t for t in self.active_txns if (db, name) in t.created and t is not txn), None)
+        if creator is not None:
+            if txn is not None:
+                raise WriteConflictError()  # two transactions creating one collection: first wins
+            raise TxnLockBusy(creator)  # wait for the creating transaction, as mongod does
+        coll = Collection(db, name, options)
+        if txn is not None:
+            txn.created[(db, name)] = coll
+            return coll
+        self._install(unit, coll)
         return coll
+
+    def _install(self, unit: WriteUnit, coll: Collection) -> None:
+        self.catalog.setdefault(coll.db, {})[coll.name] = coll
+        unit.ops.append({"o": "create", "db": coll.db, "coll": coll.name, "options": dict(coll.options)})
+        for index in coll.indexes.values():
+            unit.ops.append({"o": "index", "db": coll.db, "coll": coll.name, "spec": index.spec.to_document()})
 
     def add_index(self, unit: WriteUnit, coll: Collection, spec: IndexSpec) -> None:
         coll.add_index(spec)
@@ -106,7 +131,7 @@ class Engine:
         """Matching documents in natural order: committed state, or a snapshot plus own writes."""
         if predicate is None:
             predicate = compile_filter(spec)
-        coll = self.collection(*namespace)
+        coll = self.collection(*namespace, txn)
         overlay = txn.overlay.get(namespace, {}) if txn is not None else {}
         snapshot = txn.snapshot if txn is not None else None
         out: list[dict[str, Any]] = []
@@ -137,7 +162,7 @@ class Engine:
             overlay = txn.overlay.get(namespace, {})
             if idkey in overlay:
                 return overlay[idkey]
-        coll = self.collection(*namespace)
+        coll = self.collection(*namespace, txn)
         if coll is None:
             return None
         return coll.get(idkey, txn.snapshot if txn is not None else None)
@@ -217,6 +242,8 @@ class Engine:
 
     def commit(self, txn: Transaction) -> None:
         unit = WriteUnit()
+        for coll in txn.created.values():
+            self._install(unit, coll)
         if txn.changes:
             self.seq += 1
             ts = self.clock.tick()

@@ -163,3 +163,22 @@ def test_resuming_from_a_token_within_the_history_still_works(
     change = _watch_from(client, token)
     assert change is not None
     assert change["documentKey"] == {"_id": 1}
+
+
+@pytest.mark.parametrize("stop", ["terminate", "kill"])
+def test_collection_created_inside_a_transaction_survives_a_restart(
+    standin_factory: StandinFactory,
+    clients: Callable[[StandinProcess], MongoClient],
+    tmp_path: Path,
+    stop: str,
+) -> None:
+    # Regression: the implicit create was never journaled, so replay failed with KeyError.
+    standin = standin_factory(dbpath=str(tmp_path / "db"))
+    client = clients(standin)
+    with client.start_session() as session, session.start_transaction():
+        client["fresh_db"]["fresh_coll"].insert_one({"_id": 1}, session=session)
+    standin.stop() if stop == "terminate" else standin.kill()
+    standin.start()
+    after = clients(standin)["fresh_db"]
+    assert after.list_collection_names() == ["fresh_coll"]
+    assert after["fresh_coll"].find_one({"_id": 1}) == {"_id": 1}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.mongo_standin.commands import Context, command
-from tests.mongo_standin.commands.common import refuse
+from tests.mongo_standin.commands.common import refuse, retry_locked
 from tests.mongo_standin.cursors import open_cursor
 from tests.mongo_standin.errors import BadValueError, CommandError, NotImplementedByStandinError
 from tests.mongo_standin.indexes import IndexSpec
@@ -58,9 +58,9 @@ def create(ctx: Context) -> dict[str, Any]:
     }
     if options:
         raise NotImplementedByStandinError(f"create option(s) {sorted(options)}")
-    if ctx.engine.collection(*ctx.namespace) is not None:
+    if ctx.engine.collection(*ctx.namespace, ctx.txn) is not None:
         raise CommandError(f"Collection {'.'.join(ctx.namespace)} already exists.", code=48)
-    ctx.engine.ensure_collection(ctx.unit, *ctx.namespace)
+    retry_locked(ctx, lambda: ctx.engine.ensure_collection(ctx.unit, *ctx.namespace, txn=ctx.txn))
     return {"ok": 1.0}
 
 

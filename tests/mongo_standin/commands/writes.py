@@ -43,7 +43,8 @@ def prepare_new_document(doc: Any) -> dict[str, Any]:
 
 
 def _target(ctx: Context) -> Collection:
-    return ctx.engine.ensure_collection(ctx.unit, *ctx.namespace)
+    """The collection written to, created implicitly (inside a transaction: as part of it)."""
+    return retry_locked(ctx, lambda: ctx.engine.ensure_collection(ctx.unit, *ctx.namespace, txn=ctx.txn))
 
 
 def _record_error(ctx: Context, errors: list[dict[str, Any]], index: int, exc: CommandError) -> None:
