@@ -40,6 +40,8 @@ DEFAULT_AWAIT_MS = 1000
 class ChangeStreamCursor:
     """A position in the event history plus the stream's scope, options and user stages."""
 
+    change_stream = True
+
     def __init__(
         self,
         cursor_id: int,
@@ -155,7 +157,19 @@ def _start_position(ctx: Context, options: dict[str, Any]) -> int:
 
 def open_change_stream(ctx: Context, pipeline: list[Any]) -> dict[str, Any]:
     if ctx.txn is not None:
-        raise CommandError("Operation not permitted in transaction: $changeStream", code=263)
+        raise CommandError(
+            "Operation not permitted in transaction :: caused by :: Aggregation stage $changeStream "
+            "cannot run within a multi-document transaction.",
+            code=263,
+        )
+    level = (ctx.body.get("readConcern") or {}).get("level")
+    if level is not None and level != "majority":
+        # Only an absent readConcern is upgraded to majority; an explicit other level is refused.
+        raise CommandError(
+            "Aggregation stage $changeStream cannot run with a readConcern other than 'majority'. "
+            f"Current readConcern: {level}",
+            code=72,
+        )
     options = pipeline[0]["$changeStream"]
     if not isinstance(options, dict):
         raise BadValueError("$changeStream stage expects a document as argument", code=50808)

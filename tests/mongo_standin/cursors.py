@@ -34,7 +34,9 @@ class ListCursor:
         self.cursor_id = cursor_id
         self.namespace = namespace
         self.docs = docs[:limit] if limit else docs
+        self.limit_reached = bool(limit) and len(docs) >= limit
         self.position = 0
+        self.at_end = False
 
     def next_batch(self, ctx: Any, batch_size: int | None) -> list[dict[str, Any]]:
         end = len(self.docs) if not batch_size else min(len(self.docs), self.position + batch_size)
@@ -49,11 +51,17 @@ class ListCursor:
                 break
             batch.append(RawBSONDocument(encoded))
             self.position += 1
+        # Like mongod, a batch that filled up exactly at the last result does not know it was the
+        # last: the cursor stays open and the next getMore answers an empty batch and cursor id 0.
+        if self.position >= len(self.docs) and (
+            not batch_size or len(batch) < batch_size or self.limit_reached
+        ):
+            self.at_end = True
         return batch
 
     @property
     def exhausted(self) -> bool:
-        return self.position >= len(self.docs)
+        return self.at_end
 
 
 class CursorRegistry:

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from tests.mongo_standin.commands import COMMANDS, Context, check_fields
 from tests.mongo_standin.errors import (
-    RETRYABLE_WRITE_CODES,
     CommandError,
     CommandNotFoundError,
     NotImplementedByStandinError,
 )
+from tests.mongo_standin.labels import TXN_CONTROL, error_labels
 from tests.mongo_standin.transactions import Transaction, no_such_transaction
 
 if TYPE_CHECKING:
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from tests.mongo_standin.server import Connection
 
 log = logging.getLogger(__name__)
-TXN_CONTROL = ("commitTransaction", "abortTransaction")
 
 
 class CloseConnection(Exception):  # noqa: N818 — an instruction to the transport, not a failure
@@ -41,12 +40,8 @@ def run_command(engine: Engine, conn: Connection, body: dict[str, Any]) -> dict[
             reply = CommandError(
                 f"Failing command {name} due to failCommand fail point", code=action.error_code
             ).to_reply()
-            labels = action.error_labels
-            if labels is None:
-                labels = _default_labels(name, body, action.error_code)
-            if labels:
-                reply["errorLabels"] = labels
             with engine.cond:
+                _label(engine, name, body, reply, action.error_labels)
                 return _decorate(engine, reply)
     with engine.cond:
         return _run_locked(engine, conn, name, body, action)
@@ -59,8 +54,6 @@ def _run_locked(
         reply = _execute(engine, conn, name, body)
     except CommandError as exc:
         reply = exc.to_reply()
-        if name in COMMANDS and COMMANDS[name].retryable_write and exc.code in RETRYABLE_WRITE_CODES:
-            reply.setdefault("errorLabels", []).append("RetryableWriteError")
     except Exception as exc:  # a stand-in bug must reach the test as a failure, not a hang
         log.exception("internal error in %s", name)
         reply = CommandError(f"stand-in internal error in {name}: {exc!r}", code=1).to_reply()
@@ -70,29 +63,46 @@ def _run_locked(
             "codeName": "UnsatisfiableWriteConcern",
             "errmsg": "Not enough data-bearing nodes",
         }
+    forced_labels = None
     if action is not None and action.write_concern_error is not None and reply.get("ok"):
         reply = dict(reply, writeConcernError=action.write_concern_error)
-        labels = action.error_labels
-        if labels is None:
-            labels = _default_labels(name, body, int(action.write_concern_error.get("code", 0)))
-        if labels:
-            reply["errorLabels"] = labels
+        forced_labels = action.error_labels
+    _label(engine, name, body, reply, forced_labels)
     return _decorate(engine, reply)
+
+
+def _label(
+    engine: Engine, name: str, body: dict[str, Any], reply: dict[str, Any], forced: list[str] | None
+) -> None:
+    """Attach mongod's error labels; a fail point's own errorLabels replace the computed ones."""
+    code = None if reply.get("ok") else reply.get("code")
+    wce = reply.get("writeConcernError")
+    if code is None and wce is None:
+        return
+    if forced is not None:
+        labels = list(forced)
+    else:
+        wc_code = wce.get("code") if isinstance(wce, dict) else None
+        computed = error_labels(name, body, code, wc_code, _is_change_stream(engine, name, body))
+        labels = list(dict.fromkeys([*reply.get("errorLabels", []), *computed]))
+    if labels:
+        reply["errorLabels"] = labels
+    else:
+        reply.pop("errorLabels", None)
+
+
+def _is_change_stream(engine: Engine, name: str, body: dict[str, Any]) -> bool:
+    if name == "aggregate":
+        pipeline = body.get("pipeline")
+        return isinstance(pipeline, list) and bool(pipeline) and "$changeStream" in (pipeline[0] or {})
+    if name == "getMore" and isinstance(body.get("getMore"), int):
+        return getattr(engine.cursors.cursors.get(int(body["getMore"])), "change_stream", False)
+    return False
 
 
 def engine_failpoint(engine: Engine, name: str, conn: Connection) -> Any:
     with engine.cond:
         return engine.failpoint.check(name, conn.app_name)
-
-
-def _default_labels(name: str, body: dict[str, Any], code: int) -> list[str]:
-    labels = []
-    in_txn = body.get("autocommit") is False
-    if code in RETRYABLE_WRITE_CODES and (name in TXN_CONTROL or (not in_txn and "txnNumber" in body)):
-        labels.append("RetryableWriteError")
-    if in_txn and name not in TXN_CONTROL and code in RETRYABLE_WRITE_CODES | {112, 251}:
-        labels.append("TransientTransactionError")
-    return labels
 
 
 def _execute(engine: Engine, conn: Connection, name: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -197,11 +207,8 @@ def _in_transaction(ctx: Context, spec: Any) -> dict[str, Any]:
         raise CommandError(f"Cannot run '{ctx.name}' in a multi-document transaction.", code=263)
     try:
         return spec.handler(ctx)
-    except CommandError as exc:
-        # As mongod does: a failed statement aborts the whole transaction.
-        engine.abort(txn)
-        if exc.code in (112, 251) and "TransientTransactionError" not in exc.labels:
-            exc.labels.append("TransientTransactionError")
+    except CommandError:
+        engine.abort(txn)  # as mongod does: a failed statement aborts the whole transaction
         raise
 
 

@@ -93,7 +93,8 @@ class Engine:
         self.catalog.setdefault(coll.db, {})[coll.name] = coll
         unit.ops.append({"o": "create", "db": coll.db, "coll": coll.name, "options": dict(coll.options)})
         for index in coll.indexes.values():
-            unit.ops.append({"o": "index", "db": coll.db, "coll": coll.name, "spec": index.spec.to_document()})
+            spec = index.spec.to_document()
+            unit.ops.append({"o": "index", "db": coll.db, "coll": coll.name, "spec": spec})
 
     def add_index(self, unit: WriteUnit, coll: Collection, spec: IndexSpec) -> None:
         coll.add_index(spec)

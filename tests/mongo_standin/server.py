@@ -23,6 +23,7 @@ class Connection:
         self.sock = sock
         self.connection_id = next(_connection_ids)
         self.app_name: str | None = None
+        self.message_size = 0  # of the request being served
         self.host = host
         self.port = port
 
@@ -42,6 +43,7 @@ class _Handler(socketserver.BaseRequestHandler):
             except ProtocolError as exc:
                 log.warning("connection %d: closing: %s", conn.connection_id, exc)
                 return
+            conn.message_size = request.size
             try:
                 reply = run_command(self.server.engine, conn, request.body)
             except CloseConnection:

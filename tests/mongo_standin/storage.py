@@ -10,9 +10,8 @@ from bson import ObjectId, Regex
 
 from tests.mongo_standin.bsonvalues import sort_key
 from tests.mongo_standin.errors import BadValueError, CommandError
-from tests.mongo_standin.indexes import Index, IndexSpec, duplicate_key_error
-from tests.mongo_standin.paths import MISSING
-from tests.mongo_standin.query import equality_value, is_operator_doc
+from tests.mongo_standin.indexes import Index, IndexSpec, duplicate_key_error, lookup_values
+from tests.mongo_standin.query import is_operator_doc
 
 IdKey = Any
 ID_INDEX = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
@@ -76,15 +75,15 @@ class Collection:
         if not spec:
             return None, None
         if "_id" in spec:
-            found = _lookup_values(spec["_id"])
+            found = lookup_values(spec["_id"])
             if found is not None:
                 # Each document once, however often its _id is listed ($in: [1, 1, 1.0]).
                 return list(dict.fromkeys(id_key(v) for v in found)), "_id_"
         for index in self.indexes.values():
             field = index.spec.fields[0]
-            if index.spec.partial is not None or field not in spec:
+            if field not in spec or not index.spec.usable_for(spec):
                 continue
-            found = _lookup_values(spec[field])
+            found = lookup_values(spec[field])
             if found is not None:
                 keys: set[IdKey] = set()
                 for value in found:
@@ -94,6 +93,12 @@ class Collection:
             if bounds is not None:
                 return list(index.lookup_range(*bounds)), index.spec.name
         return None, None
+
+    def index_keys(self, name: str) -> list[IdKey]:
+        """Every _id key an index holds (a full index scan)."""
+        if name == "_id_":
+            return list(self.records)
+        return list(self.indexes[name].keys_of)
 
     def unique_conflicts(
         self, idkey: IdKey, doc: dict[str, Any]
@@ -161,14 +166,6 @@ class Collection:
 
     def id_duplicate_error(self, id_value: Any) -> CommandError:
         return duplicate_key_error(self.namespace, "_id_", {"_id": 1}, {"_id": id_value})
-
-
-def _lookup_values(cond: Any) -> list[Any] | None:
-    if is_operator_doc(cond) and set(cond) == {"$in"} and isinstance(cond["$in"], list):
-        values = [equality_value(v) for v in cond["$in"]]
-        return None if any(v is MISSING for v in values) else values
-    value = equality_value(cond)
-    return None if value is MISSING else [value]
 
 
 RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte"})

@@ -112,6 +112,14 @@ def plan_update(update: dict[str, Any], inserting: bool) -> list[UpdateStep]:
     return steps
 
 
+def parse_update(update: dict[str, Any], inserting: bool) -> list[UpdateStep]:
+    """``plan_update``, failing at once on a malformed update, as mongod parses it before matching."""
+    steps = plan_update(update, inserting)
+    if steps and steps[-1][0] == "error":
+        raise steps[-1][2]
+    return steps
+
+
 def apply_update(
     doc: dict[str, Any],
     update: dict[str, Any],

@@ -34,19 +34,24 @@ def retry_locked(ctx: Context, action: Callable[[], T]) -> T:
             ctx.engine.wait_for(busy.txn, ctx.deadline())
 
 
-def check_hint(ctx: Context, hint: Any) -> None:
+def check_hint(ctx: Context, hint: Any, spec: Any = None) -> str | None:
+    """The hinted index's name ("$natural" for a collection scan), or None without a hint.
+
+    As in mongod, a hint must name an index the planner may use for this filter: not a hidden
+    index, and a partial index only when the filter implies its partialFilterExpression.
+    """
     if hint is None:
-        return
-    coll = ctx.engine.collection(*ctx.namespace)
-    indexes = coll.index_documents() if coll is not None else []
-    if isinstance(hint, str):
-        if any(i["name"] == hint for i in indexes):
-            return
-    elif isinstance(hint, dict):
-        if hint == {"$natural": 1} or hint == {"$natural": -1}:
-            return
-        if any(i["key"] == hint for i in indexes):
-            return
+        return None
+    if isinstance(hint, dict) and hint in ({"$natural": 1}, {"$natural": -1}):
+        return "$natural"
+    coll = ctx.engine.collection(*ctx.namespace, ctx.txn)
+    if coll is not None and (hint == "_id_" or hint == {"_id": 1}):
+        return "_id_"
+    for index in coll.indexes.values() if coll is not None else []:
+        if hint in (index.spec.name, index.spec.key) and index.spec.usable_for(
+            spec if isinstance(spec, dict) else None
+        ):
+            return index.spec.name
     raise BadValueError(
         "error processing query: planner returned error :: caused by :: hint provided does not "
         "correspond to an existing index"

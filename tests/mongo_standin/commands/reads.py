@@ -52,7 +52,7 @@ def _non_negative(ctx: Context, name: str) -> int:
 @command("find", fields=FIND_FIELDS, in_transaction=True)
 def find(ctx: Context) -> dict[str, Any]:
     refuse(ctx, "let", "collation", "min", "max", "returnKey", "showRecordId", "tailable", "awaitData")
-    check_hint(ctx, ctx.body.get("hint"))
+    check_hint(ctx, ctx.body.get("hint"), ctx.body.get("filter"))
     skip, limit = _non_negative(ctx, "skip"), _non_negative(ctx, "limit")
     single = bool(ctx.body.get("singleBatch")) or limit < 0
     limit = abs(limit)
@@ -67,7 +67,7 @@ def find(ctx: Context) -> dict[str, Any]:
         docs = docs[:limit]
     if single and batch_size is None and limit:
         batch_size = limit
-    return open_cursor(ctx, ".".join(ctx.namespace), [project(d) for d in docs], batch_size, 0, single)
+    return open_cursor(ctx, ".".join(ctx.namespace), [project(d) for d in docs], batch_size, limit, single)
 
 
 @command(
@@ -111,7 +111,7 @@ def kill_cursors(ctx: Context) -> dict[str, Any]:
 @command("count", fields=("query", "limit", "skip", "hint", "collation", "fields"), in_transaction=False)
 def count(ctx: Context) -> dict[str, Any]:
     refuse(ctx, "collation")
-    check_hint(ctx, ctx.body.get("hint"))
+    check_hint(ctx, ctx.body.get("hint"), ctx.body.get("query"))
     docs = matching(ctx, ctx.body.get("query"))
     skip, limit = _non_negative(ctx, "skip"), abs(_non_negative(ctx, "limit"))
     n = max(0, len(docs) - skip)

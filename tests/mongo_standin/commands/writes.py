@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any, cast
 
+import bson
 from bson import ObjectId
 
 from tests.mongo_standin.bsonvalues import bson_identical
@@ -19,15 +20,32 @@ from tests.mongo_standin.update import (
     apply_replacement,
     apply_update,
     is_replacement,
-    plan_update,
+    parse_update,
     upsert_seed,
     validate_replacement,
 )
+from tests.mongo_standin.wire import CODEC
 
 UPDATE_STATEMENT = frozenset(
     {"q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "sort", "upsertSupplied"}
 )
 DELETE_STATEMENT = frozenset({"q", "limit", "collation", "hint"})
+MAX_USER_DOCUMENT = 16 * 1024 * 1024  # BSONObjMaxUserSize
+
+
+def check_insert_size(ctx: Context, doc: dict[str, Any]) -> None:
+    # Only a message larger than the limit can carry a document larger than it: skip the encode.
+    if ctx.conn.message_size > MAX_USER_DOCUMENT:
+        size = len(bson.encode(doc, codec_options=CODEC))
+        if size > MAX_USER_DOCUMENT:
+            raise BadValueError(
+                f"object to insert too large. size in bytes: {size}, max size: {MAX_USER_DOCUMENT}"
+            )
+
+
+def check_updated_size(doc: dict[str, Any]) -> None:
+    if len(bson.encode(doc, codec_options=CODEC)) > MAX_USER_DOCUMENT:
+        raise CommandError(f"Resulting document after update is larger than {MAX_USER_DOCUMENT}", code=17419)
 
 
 def prepare_new_document(doc: Any) -> dict[str, Any]:
@@ -79,6 +97,7 @@ def insert(ctx: Context) -> dict[str, Any]:
     for index, raw in enumerate(documents):
         try:
             doc = prepare_new_document(raw)
+            check_insert_size(ctx, doc)
             write = functools.partial(ctx.engine.write, ctx.unit, ctx.txn, coll, "insert", None, doc)
             retry_locked(ctx, write)
             n += 1
@@ -101,6 +120,7 @@ def update_one_document(
         new = apply_update(old, update, inserting=False, now=now, ts=ts, plan=plan)
     if bson_identical(new, old):
         return old
+    check_updated_size(new)
     ctx.engine.write(ctx.unit, ctx.txn, coll, "replace" if replacing else "update", old, new)
     return new
 
@@ -115,26 +135,29 @@ def upsert_document(ctx: Context, coll: Collection, spec: Any, update: Any) -> d
     else:
         new = apply_update(seed, update, inserting=True, now=now_millis(), ts=ctx.engine.clock.last)
     new = prepare_new_document(new)
+    check_updated_size(new)
     ctx.engine.write(ctx.unit, ctx.txn, coll, "insert", None, new)
     return new
 
 
-def _update_statement(ctx: Context, coll: Collection, stmt: dict[str, Any]) -> tuple[int, int, Any]:
+def _update_statement(
+    ctx: Context, coll: Collection, stmt: dict[str, Any]
+) -> tuple[int, int, dict[str, Any] | None]:
+    """(matched, modified, the upserted document or None)."""
     check_sub_fields("update.updates", stmt, UPDATE_STATEMENT)
     refuse(ctx, "arrayFilters", "collation", "c", where=stmt)
-    check_hint(ctx, stmt.get("hint"))
+    check_hint(ctx, stmt.get("hint"), stmt.get("q"))
     spec, update, multi = stmt.get("q", {}), stmt.get("u"), bool(stmt.get("multi", False))
     if multi and is_replacement(update):
         raise FailedToParseError("multi update is not supported for replacement-style update")
     predicate = compile_filter(spec)
+    # Parsed once, before matching: a malformed update fails even when nothing matches.
+    plan = None if is_replacement(update) else parse_update(cast(dict[str, Any], update), inserting=False)
     docs = matching(ctx, spec, stmt.get("sort"), predicate)
     if not multi:
         docs = docs[:1]
     matched = modified = 0
-    plan: list[UpdateStep] | None = None
     for doc in docs:
-        if plan is None and not is_replacement(update):
-            plan = plan_update(cast(dict[str, Any], update), inserting=False)  # once, not per document
 
         def one(doc: dict[str, Any] = doc, plan: list[UpdateStep] | None = plan) -> bool:
             current = ctx.engine.visible(ctx.txn, ctx.namespace, id_key(doc["_id"]))
@@ -148,7 +171,7 @@ def _update_statement(ctx: Context, coll: Collection, stmt: dict[str, Any]) -> t
         modified += int(changed)
     if not docs and stmt.get("upsert"):
         new = retry_locked(ctx, lambda: upsert_document(ctx, coll, spec, update))
-        return 1, 0, new["_id"]
+        return 1, 0, new
     return matched, modified, None
 
 
@@ -170,11 +193,11 @@ def update(ctx: Context) -> dict[str, Any]:
     errors: list[dict[str, Any]] = []
     for index, stmt in enumerate(statements):
         try:
-            matched, changed, new_id = _update_statement(ctx, coll, stmt)
+            matched, changed, inserted = _update_statement(ctx, coll, stmt)
             n += matched
             modified += changed
-            if new_id is not None:
-                upserted.append({"index": index, "_id": new_id})
+            if inserted is not None:  # its _id may be null, still an upsert
+                upserted.append({"index": index, "_id": inserted["_id"]})
         except CommandError as exc:
             _record_error(ctx, errors, index, exc)
             if ordered:
@@ -199,7 +222,7 @@ def delete(ctx: Context) -> dict[str, Any]:
         try:
             check_sub_fields("delete.deletes", stmt, DELETE_STATEMENT)
             refuse(ctx, "collation", where=stmt)
-            check_hint(ctx, stmt.get("hint"))
+            check_hint(ctx, stmt.get("hint"), stmt.get("q"))
             limit = stmt.get("limit", 0)
             if limit not in (0, 1):
                 raise BadValueError(
@@ -248,7 +271,7 @@ def delete(ctx: Context) -> dict[str, Any]:
 )
 def find_and_modify(ctx: Context) -> dict[str, Any]:
     refuse(ctx, "collation", "arrayFilters", "let")
-    check_hint(ctx, ctx.body.get("hint"))
+    check_hint(ctx, ctx.body.get("hint"), ctx.body.get("query"))
     body = ctx.body
     remove, update_spec = bool(body.get("remove", False)), body.get("update")
     if remove == (update_spec is not None):
@@ -259,6 +282,8 @@ def find_and_modify(ctx: Context) -> dict[str, Any]:
         )
     spec = body.get("query") or {}
     project = compile_projection(body.get("fields"))
+    if update_spec is not None and not is_replacement(update_spec):
+        parse_update(update_spec, inserting=False)
     coll = _target(ctx)
     predicate = compile_filter(spec)
 
