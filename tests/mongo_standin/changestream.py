@@ -212,7 +212,7 @@ def open_change_stream(ctx: Context, pipeline: list[Any]) -> dict[str, Any]:
     batch = [] if batch_size == 0 else cursor.collect(ctx, batch_size)
     if cursor.token is None:
         cursor.token = make_token(ctx.engine.clock.last, position)
-    ctx.engine.cursors.add(cursor)
+    ctx.engine.cursors.add(cursor, ctx.session.key if ctx.session is not None else None)
     cursor_id = 0 if cursor.invalidated else cursor.cursor_id
     return {
         "cursor": {

@@ -67,13 +67,22 @@ class ListCursor:
 class CursorRegistry:
     def __init__(self) -> None:
         self.cursors: dict[int, Cursor] = {}
+        self.owners: dict[int, bytes] = {}  # cursor id -> key of the session that opened it
         self._ids = itertools.count(random.randint(1, 2**40))
 
     def new_id(self) -> int:
         return next(self._ids)
 
-    def add(self, cursor: Cursor) -> None:
+    def add(self, cursor: Cursor, owner: bytes | None = None) -> None:
         self.cursors[cursor.cursor_id] = cursor
+        if owner is not None:
+            self.owners[cursor.cursor_id] = owner
+
+    def kill_owned_by(self, owners: set[bytes] | None) -> None:
+        """Close the cursors of these sessions (of every session, for None)."""
+        for cursor_id, owner in list(self.owners.items()):
+            if owners is None or owner in owners:
+                self.kill(cursor_id)
 
     def get(self, cursor_id: int) -> Cursor:
         cursor = self.cursors.get(int(cursor_id))
@@ -82,6 +91,7 @@ class CursorRegistry:
         return cursor
 
     def kill(self, cursor_id: int) -> bool:
+        self.owners.pop(int(cursor_id), None)
         return self.cursors.pop(int(cursor_id), None) is not None
 
 
@@ -115,5 +125,5 @@ def open_cursor(
     batch = [] if batch_size == 0 else cursor.next_batch(ctx, batch_size or DEFAULT_FIRST_BATCH)
     if cursor.exhausted or single_batch:
         return cursor_reply(0, namespace, batch, first=True)
-    ctx.engine.cursors.add(cursor)
+    ctx.engine.cursors.add(cursor, ctx.session.key if ctx.session is not None else None)
     return cursor_reply(cursor.cursor_id, namespace, batch, first=True)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 from bson import ObjectId
 
+from tests.mongo_standin.catalog import CatalogMixin
 from tests.mongo_standin.cursors import CursorRegistry
-from tests.mongo_standin.errors import CommandError, WriteConflictError
+from tests.mongo_standin.errors import CommandError
 from tests.mongo_standin.events import change_stub, finish_event
 from tests.mongo_standin.failpoints import FailCommandPoint
 from tests.mongo_standin.history import ChangeHistory, ClusterClock, make_token, wall_time
-from tests.mongo_standin.indexes import IndexSpec
 from tests.mongo_standin.journal import Journal
-from tests.mongo_standin.locks import LockTable, TxnLockBusy
+from tests.mongo_standin.locks import LockTable
 from tests.mongo_standin.query import Predicate, compile_filter
 from tests.mongo_standin.storage import Collection, IdKey, id_key
 from tests.mongo_standin.transactions import SessionRegistry, Transaction
@@ -33,7 +34,7 @@ class WriteUnit:
         self.wall: Any = None  # one wall-clock time per command, read once (milliseconds anyway)
 
 
-class Engine:
+class Engine(CatalogMixin):
     """All state, guarded by one condition variable: commands hold it while they run, waiters release it."""
 
     def __init__(self, history_size: int = 100_000, dbpath: str | None = None) -> None:
@@ -50,75 +51,15 @@ class Engine:
         self.failpoint = FailCommandPoint()
         self.journal = Journal(dbpath) if dbpath else None
         self.replaying = False
+        self.started_at = time.time()
+        self.options: dict[str, Any] = {"argv": [], "parsed": {}}  # what getCmdLineOpts reports
+        self.counters: Counter[str] = Counter()  # transactions and connections, for serverStatus
+        self.connections: dict[int, Any] = {}
         if self.journal is not None:
             from tests.mongo_standin.recovery import replay_journal
 
             replay_journal(self, self.journal)
         self.clock.tick()
-
-    # -- catalog -------------------------------------------------------------------------------
-
-    def collection(self, db: str, name: str, txn: Transaction | None = None) -> Collection | None:
-        """The committed collection, or (for ``txn``) one that transaction created and has not committed."""
-        coll = self.catalog.get(db, {}).get(name)
-        if coll is None and txn is not None:
-            coll = txn.created.get((db, name))
-        return coll
-
-    def ensure_collection(
-        self,
-        unit: WriteUnit,
-        db: str,
-        name: str,
-        options: dict[str, Any] | None = None,
-        txn: Transaction | None = None,
-    ) -> Collection:
-        """The collection, created if missing: at once outside a transaction, on commit inside one."""
-        coll = self.collection(db, name, txn)
-        if coll is not None:
-            return coll
-        creator = next((t for t in self.active_txns if (db, name) in t.created and t is not txn), None)
-        if creator is not None:
-            if txn is not None:
-                raise WriteConflictError()  # two transactions creating one collection: first wins
-            raise TxnLockBusy(creator)  # wait for the creating transaction, as mongod does
-        coll = Collection(db, name, options)
-        if txn is not None:
-            txn.created[(db, name)] = coll
-            return coll
-        self._install(unit, coll)
-        return coll
-
-    def _install(self, unit: WriteUnit, coll: Collection) -> None:
-        self.catalog.setdefault(coll.db, {})[coll.name] = coll
-        unit.ops.append({"o": "create", "db": coll.db, "coll": coll.name, "options": dict(coll.options)})
-        for index in coll.indexes.values():
-            spec = index.spec.to_document()
-            unit.ops.append({"o": "index", "db": coll.db, "coll": coll.name, "spec": spec})
-
-    def add_index(self, unit: WriteUnit, coll: Collection, spec: IndexSpec) -> None:
-        coll.add_index(spec)
-        unit.ops.append({"o": "index", "db": coll.db, "coll": coll.name, "spec": spec.to_document()})
-
-    def drop_index(self, unit: WriteUnit, coll: Collection, name: str) -> None:
-        del coll.indexes[name]
-        unit.ops.append({"o": "dropIndex", "db": coll.db, "coll": coll.name, "name": name})
-
-    def drop_collection(self, unit: WriteUnit, db: str, name: str) -> bool:
-        if self.catalog.get(db, {}).pop(name, None) is None:
-            return False
-        unit.ops.append({"o": "drop", "db": db, "coll": name})
-        self._event(unit, {"operationType": "drop", "ns": {"db": db, "coll": name}})
-        self._event(unit, {"operationType": "invalidate", "ns": {"db": db, "coll": name}}, invalidate=True)
-        return True
-
-    def drop_database(self, unit: WriteUnit, db: str) -> None:
-        for name in list(self.catalog.get(db, {})):
-            self.drop_collection(unit, db, name)
-        if self.catalog.pop(db, None) is not None:
-            unit.ops.append({"o": "dropDatabase", "db": db})
-            self._event(unit, {"operationType": "dropDatabase", "ns": {"db": db}})
-            self._event(unit, {"operationType": "invalidate", "ns": {"db": db}}, invalidate=True)
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -240,6 +181,7 @@ class Engine:
 
     def begin(self, txn: Transaction) -> None:
         self.active_txns.add(txn)
+        self.counters["transactions_started"] += 1
 
     def commit(self, txn: Transaction) -> None:
         unit = WriteUnit()
@@ -262,12 +204,14 @@ class Engine:
                 self._event(unit, stub, ts=ts, txn=txn)
         unit.retry = {"lsid": txn.session.lsid, "txnNumber": txn.number, "committed": True}
         txn.state = Transaction.COMMITTED
+        self.counters["transactions_committed"] += 1
         self._release(txn)
         self.flush(unit)
 
     def abort(self, txn: Transaction) -> None:
         if txn.state == Transaction.ACTIVE:
             txn.state = Transaction.ABORTED
+            self.counters["transactions_aborted"] += 1
             self._release(txn)
             self.cond.notify_all()
 

@@ -35,6 +35,15 @@ class _Handler(socketserver.BaseRequestHandler):
         sock: socket.socket = self.request
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn = Connection(sock, self.server.public_host, self.server.public_port)
+        engine = self.server.engine
+        engine.connections[conn.connection_id] = conn
+        engine.counters["connections_created"] += 1
+        try:
+            self._serve(sock, conn)
+        finally:
+            engine.connections.pop(conn.connection_id, None)
+
+    def _serve(self, sock: socket.socket, conn: Connection) -> None:
         while True:
             try:
                 request = read_request(sock)

@@ -50,6 +50,7 @@ class Session:
 
     def __init__(self, lsid: dict[str, Any]) -> None:
         self.lsid = lsid
+        self.key = session_key(lsid)
         self.txn_number = -1
         self.txn: Transaction | None = None
         self.retry_replies: dict[int, dict[str, Any]] = {}

@@ -1,0 +1,1 @@
+"""Conformance: the MongoDB specifications' unified tests, run through pymongo's runner against the stand-in."""

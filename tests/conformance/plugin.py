@@ -1,0 +1,59 @@
+"""Conformance: a pytest plugin recording each unified test's outcome (and skip reason) as JSON lines."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+
+from tests.conformance.refusals import refusal_for
+
+RESULTS_ENV = "STANDIN_CONFORMANCE_RESULTS"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip the tests that exercise a declared refusal, naming it (they still count as not passed)."""
+    for item in items:
+        spec = _scenario(item)
+        refusal = refusal_for(getattr(item.cls, "TEST_SPEC", {}), spec) if spec else None
+        if refusal is not None:
+            item.add_marker(pytest.mark.skip(reason=f"stand-in refusal {refusal.key}: {refusal.feature}"))
+
+
+def _scenario(item: pytest.Item) -> dict[str, Any] | None:
+    file_spec = getattr(item.cls, "TEST_SPEC", None)
+    if not file_spec:
+        return None
+    name = item.name
+    for test in file_spec.get("tests", []):
+        generated = "test_{}".format(test["description"].strip(". ").replace(" ", "_").replace(".", "_"))
+        if generated == name:
+            return dict(test)
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        record = {
+            "nodeid": item.nodeid,
+            "outcome": report.outcome,
+            "reason": _reason(report),
+            "duration": round(report.duration, 3),
+        }
+        with open(os.environ[RESULTS_ENV], "a") as out:
+            out.write(json.dumps(record) + "\n")
+
+
+def _reason(report: pytest.TestReport) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    if report.failed:
+        text = str(report.longrepr)
+        lines = [line for line in text.splitlines() if line.startswith("E ")]
+        return (lines[-1] if lines else text.splitlines()[-1] if text else "")[:400]
+    return ""
