@@ -1,1 +1,1 @@
-"""Conformance: the MongoDB specifications' unified tests, run through pymongo's runner against the stand-in."""
+"""Conformance: MongoDB's unified spec tests, run through pymongo's own runner against the stand-in."""

@@ -17,13 +17,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Skip the tests that exercise a declared refusal, naming it (they still count as not passed)."""
     for item in items:
         spec = _scenario(item)
-        refusal = refusal_for(getattr(item.cls, "TEST_SPEC", {}), spec) if spec else None
+        refusal = refusal_for(getattr(getattr(item, "cls", None), "TEST_SPEC", {}), spec) if spec else None
         if refusal is not None:
             item.add_marker(pytest.mark.skip(reason=f"stand-in refusal {refusal.key}: {refusal.feature}"))
 
 
 def _scenario(item: pytest.Item) -> dict[str, Any] | None:
-    file_spec = getattr(item.cls, "TEST_SPEC", None)
+    file_spec = getattr(getattr(item, "cls", None), "TEST_SPEC", None)
     if not file_spec:
         return None
     name = item.name
@@ -39,9 +39,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" or (report.when == "setup" and not report.passed):
+        outcome = report.outcome
+        if hasattr(report, "wasxfail"):
+            outcome = "xfailed" if report.skipped else "xpassed"
         record = {
             "nodeid": item.nodeid,
-            "outcome": report.outcome,
+            "outcome": outcome,
             "reason": _reason(report),
             "duration": round(report.duration, 3),
         }

@@ -37,7 +37,11 @@ def uses_key(*keys: str) -> Callable[[Scenario, Scenario], bool]:
     """The test's operations (or the file's entities and data options) mention one of ``keys``."""
 
     def check(file_spec: Scenario, test: Scenario) -> bool:
-        scope = [test.get("operations", []), file_spec.get("createEntities", []), file_spec.get("initialData", [])]
+        scope = [
+            test.get("operations", []),
+            file_spec.get("createEntities", []),
+            file_spec.get("initialData", []),
+        ]
         return any(key in keys for key, _ in _walk(scope))
 
     return check

@@ -7,17 +7,18 @@ import time
 from collections import Counter
 from typing import Any
 
-from bson import ObjectId
+from bson import ObjectId, Timestamp
 
 from tests.mongo_standin.catalog import CatalogMixin
 from tests.mongo_standin.cursors import CursorRegistry
 from tests.mongo_standin.errors import CommandError
 from tests.mongo_standin.events import change_stub, finish_event
-from tests.mongo_standin.failpoints import FailCommandPoint
+from tests.mongo_standin.failpoints import FailCommandPoint, make_fail_points
 from tests.mongo_standin.history import ChangeHistory, ClusterClock, make_token, wall_time
 from tests.mongo_standin.journal import Journal
 from tests.mongo_standin.locks import LockTable
 from tests.mongo_standin.query import Predicate, compile_filter
+from tests.mongo_standin.snapshots import SnapshotPins
 from tests.mongo_standin.storage import Collection, IdKey, id_key
 from tests.mongo_standin.transactions import SessionRegistry, Transaction
 
@@ -48,9 +49,13 @@ class Engine(CatalogMixin):
         self.locks = LockTable()
         self.election_id = ObjectId()
         self.cursors = CursorRegistry()
-        self.failpoint = FailCommandPoint()
+        self.failpoints = make_fail_points()
+        self.fail_command = FailCommandPoint("failCommand")
+        self.failpoints["failCommand"] = self.fail_command
         self.journal = Journal(dbpath) if dbpath else None
         self.replaying = False
+        self.snapshots = SnapshotPins()
+        self.seq_ts = Timestamp(0, 0)  # cluster time of the newest document write
         self.started_at = time.time()
         self.options: dict[str, Any] = {"argv": [], "parsed": {}}  # what getCmdLineOpts reports
         self.counters: Counter[str] = Counter()  # transactions and connections, for serverStatus
@@ -132,7 +137,7 @@ class Engine(CatalogMixin):
             if before is None and coll.get(idkey) is not None:
                 raise coll.id_duplicate_error(after["_id"] if after else None)
             self.seq += 1
-            coll.write(idkey, after, self.seq, keep_history=bool(self.active_txns))
+            coll.write(idkey, after, self.seq, keep_history=bool(self.active_txns or self.snapshots))
             if after is None:
                 unit.ops.append({"o": "del", "db": coll.db, "coll": coll.name, "id": doc["_id"]})
             else:
@@ -172,6 +177,8 @@ class Engine(CatalogMixin):
                     "retry": unit.retry,
                 }
             )
+        if unit.ops:
+            self.seq_ts = self.clock.last
         for event in unit.events:
             self.history.append(event, int(event["_id"]["_data"][18:34], 16))
         unit.ops, unit.events, unit.wall = [], [], None
@@ -197,7 +204,8 @@ class Engine(CatalogMixin):
                         unit.ops.append(
                             {"o": "del", "db": db, "coll": name, "id": idkey_id(coll, idkey, txn)}
                         )
-                    coll.write(idkey, doc, self.seq, keep_history=len(self.active_txns) > 1)
+                    keep = len(self.active_txns) > 1 or bool(self.snapshots)
+                    coll.write(idkey, doc, self.seq, keep_history=keep)
                     if doc is not None:
                         unit.ops.append({"o": "put", "db": db, "coll": name, "doc": doc})
             for stub in txn.changes:
@@ -218,13 +226,31 @@ class Engine(CatalogMixin):
     def _release(self, txn: Transaction) -> None:
         self.locks.release(txn)
         self.active_txns.discard(txn)
-        oldest = min((t.snapshot for t in self.active_txns), default=None)
+        self._trim()
+
+    def _trim(self) -> None:
+        """Forget document versions that no open transaction or pinned snapshot can read."""
+        readers = [t.snapshot for t in self.active_txns]
+        pinned = self.snapshots.oldest()
+        oldest = min([*readers, pinned] if pinned is not None else readers, default=None)
         for colls in self.catalog.values():
             for coll in colls.values():
                 if coll.versioned:
                     coll.trim_history(oldest)
 
+    def snapshot_reader(self, session: Any, at: Timestamp | None) -> tuple[Transaction, Timestamp]:
+        """A read-only view at cluster time ``at`` (now, if None) for a snapshot read."""
+        if at is None:
+            at = self.clock.last
+            self.snapshots.pin(at, self.seq)
+            seq = self.seq
+        else:
+            seq = self.snapshots.seq_at(at, self.seq, self.seq_ts)
+        return Transaction(session, -1, seq), at
+
     def reap_expired(self) -> None:
+        if self.snapshots.expire():
+            self._trim()
         for txn in list(self.active_txns):
             if txn.expired:
                 self.abort(txn)

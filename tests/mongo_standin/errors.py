@@ -132,3 +132,7 @@ class ChangeStreamHistoryLostError(CommandError):
 
 class InvalidResumeTokenError(CommandError):
     code = 260
+
+
+class CloseConnection(Exception):  # noqa: N818 — an instruction to the transport, not a failure
+    """A fail point asked for the connection to be dropped without a reply."""

@@ -106,7 +106,9 @@ def list_databases(ctx: Context) -> dict[str, Any]:
 
 @command("configureFailPoint", fields=("mode", "data"), admin_only=True)
 def configure_fail_point(ctx: Context) -> dict[str, Any]:
-    if ctx.target != "failCommand":
-        raise NotImplementedByStandinError(f"fail point {ctx.target!r} (only failCommand)")
-    ctx.engine.failpoint.configure(ctx.body.get("mode"), ctx.body.get("data"))
-    return {"count": 0, "ok": 1.0}
+    point = ctx.engine.failpoints.get(ctx.target)
+    if point is None:
+        names = ", ".join(sorted(ctx.engine.failpoints))
+        raise NotImplementedByStandinError(f"fail point {ctx.target!r} (the stand-in has {names})")
+    count = point.configure(ctx.body.get("mode"), ctx.body.get("data"))
+    return {"count": count, "ok": 1.0}

@@ -11,7 +11,12 @@ from tests.mongo_standin.bsonvalues import sort_key
 from tests.mongo_standin.commands import Context, command
 from tests.mongo_standin.commands.common import check_hint, matching, refuse
 from tests.mongo_standin.cursors import cursor_reply, open_cursor
-from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
+from tests.mongo_standin.errors import (
+    BadValueError,
+    CloseConnection,
+    CommandError,
+    NotImplementedByStandinError,
+)
 from tests.mongo_standin.paths import MISSING, resolve, split
 from tests.mongo_standin.projection import compile_projection
 
@@ -78,6 +83,14 @@ def get_more(ctx: Context) -> dict[str, Any]:
     if not isinstance(cursor_id, int):
         raise BadValueError("getMore needs a cursor id of type long", code=14)
     cursor = ctx.engine.cursors.get(cursor_id)
+    fault = ctx.engine.failpoints["failGetMoreAfterCursorCheckout"].fire()
+    if fault is not None:
+        if fault.close_connection:
+            raise CloseConnection()
+        raise CommandError(
+            "Failing command getMore due to failGetMoreAfterCursorCheckout fail point",
+            code=fault.error_code or 1,
+        )
     expected = f"{ctx.db}.{ctx.body.get('collection')}"
     if cursor.namespace != expected and not cursor.namespace.endswith(".$cmd.aggregate"):
         raise BadValueError(
