@@ -11,12 +11,13 @@ DEMO_PORT ?= 8000
 DEMO_MONGO_PORT ?= 27017
 export DJANGO_SETTINGS_MODULE ?= config.settings.test
 
-.PHONY: help test lint typecheck imports pytest venv system-deps services demo clean
+.PHONY: help test lint typecheck imports pytest venv system-deps services demo clean conformance
 
 help:
 	@echo "make test   - set up (venv, packages, services) and run lint, types, import rules and all tests with coverage"
 	@echo "make demo   - run the whole stack on the local services (web on :$(DEMO_PORT), projector, Celery worker and beat)"
 	@echo "make clean  - remove the virtualenv, caches and demo data"
+	@echo "make conformance - MongoDB's unified spec tests (pinned pymongo sdist) against the stand-in; pass rate per spec"
 
 # System packages that mysqlclient needs to build; installed only when missing (needs root + apt).
 system-deps:
@@ -86,6 +87,11 @@ demo: $(STAMP) services
 	$(BIN)/celery -A config.celery:app worker --loglevel INFO --concurrency 2 & pids="$$pids $$!"; \
 	$(BIN)/celery -A config.celery:app beat --loglevel INFO --schedule .data/celerybeat-schedule & pids="$$pids $$!"; \
 	$(BIN)/python manage.py runserver 0.0.0.0:$(DEMO_PORT)
+
+# Not part of `make test`: downloads the pinned pymongo sdist (cached in .data/conformance) and
+# runs for several minutes. Fails when a spec's pass rate is under 95%.
+conformance: $(STAMP)
+	$(BIN)/python -m tests.conformance $(CONFORMANCE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov .data
