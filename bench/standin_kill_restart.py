@@ -45,7 +45,9 @@ class Round:
         return f"stress_{self.number}"
 
 
-def writer(standin: StandinProcess, rnd: Round, name: str, stop: threading.Event, lock: threading.Lock) -> None:
+def writer(
+    standin: StandinProcess, rnd: Round, name: str, stop: threading.Event, lock: threading.Lock
+) -> None:
     client = standin.client(serverSelectionTimeoutMS=500, connectTimeoutMS=500, retryWrites=False)
     db = client[rnd.db]
     n = 0
@@ -96,7 +98,9 @@ def check(standin: StandinProcess, rounds: list[Round]) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--kills", type=int, default=200)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--min-delay", type=float, default=0.05, help="shortest load before a kill (s)")
@@ -139,8 +143,11 @@ def main() -> int:
         in_flight_total += len(rnd.in_flight)
         in_flight_present += len(rnd.in_flight & present)
         if (number + 1) % 20 == 0:
-            print(f"{number + 1} kills, {sum(len(r.acked) for r in rounds)} acknowledged transactions, "
-                  f"last restart {restarts[-1]:.2f}s", flush=True)
+            print(
+                f"{number + 1} kills, {sum(len(r.acked) for r in rounds)} acknowledged transactions, "
+                f"last restart {restarts[-1]:.2f}s",
+                flush=True,
+            )
     if not problems:
         problems += check(standin, rounds)  # every earlier round again, after all the restarts
     standin.stop()
@@ -161,7 +168,13 @@ def _present(standin: StandinProcess, rnd: Round) -> set[str]:
 
 
 def _report(
-    args: Any, rounds: list[Round], restarts: list[float], in_flight: int, present: int, journal: Path, took: float
+    args: Any,
+    rounds: list[Round],
+    restarts: list[float],
+    in_flight: int,
+    present: int,
+    journal: Path,
+    took: float,
 ) -> None:
     acked = sum(len(r.acked) for r in rounds)
     print(f"kills (SIGKILL) and restarts from --dbpath: {len(restarts)} of {args.kills}")
