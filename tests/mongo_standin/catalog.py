@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from tests.mongo_standin.errors import WriteConflictError
 from tests.mongo_standin.indexes import IndexSpec
 from tests.mongo_standin.locks import TxnLockBusy
-from tests.mongo_standin.storage import Collection
+from tests.mongo_standin.storage import ID_INDEX, Collection
 from tests.mongo_standin.transactions import Transaction
 
 if TYPE_CHECKING:
@@ -56,24 +56,59 @@ class CatalogMixin:
 
     def _install(self, unit: WriteUnit, coll: Collection) -> None:
         self.catalog.setdefault(coll.db, {})[coll.name] = coll
-        unit.ops.append({"o": "create", "db": coll.db, "coll": coll.name, "options": dict(coll.options)})
+        ns = {"db": coll.db, "coll": coll.name}
+        unit.ops.append({"o": "create", **ns, "options": dict(coll.options), "uuid": coll.uuid})
+        self._event(unit, ddl_stub("create", coll, {"idIndex": dict(ID_INDEX)}))
         for index in coll.indexes.values():
             spec = index.spec.to_document()
-            unit.ops.append({"o": "index", "db": coll.db, "coll": coll.name, "spec": spec})
+            unit.ops.append({"o": "index", **ns, "spec": spec})
+            self._event(unit, ddl_stub("createIndexes", coll, {"indexes": [spec]}))
 
     def add_index(self, unit: WriteUnit, coll: Collection, spec: IndexSpec) -> None:
         coll.add_index(spec)
         unit.ops.append({"o": "index", "db": coll.db, "coll": coll.name, "spec": spec.to_document()})
+        if self.collection(coll.db, coll.name) is coll:  # not one a transaction has yet to create
+            self._event(unit, ddl_stub("createIndexes", coll, {"indexes": [spec.to_document()]}))
 
     def drop_index(self, unit: WriteUnit, coll: Collection, name: str) -> None:
-        del coll.indexes[name]
+        spec = coll.indexes.pop(name).spec.to_document()
         unit.ops.append({"o": "dropIndex", "db": coll.db, "coll": coll.name, "name": name})
+        self._event(unit, ddl_stub("dropIndexes", coll, {"indexes": [spec]}))
+
+    def modify_collection(self, unit: WriteUnit, coll: Collection, changes: dict[str, Any]) -> None:
+        """collMod: new collection options (pre- and post-images) or index options (hidden)."""
+        index_change = changes.get("index")
+        if index_change is not None:
+            coll.indexes[index_change["name"]].spec.set_hidden(bool(index_change["hidden"]))
+        options = {k: v for k, v in changes.items() if k != "index"}
+        coll.options.update(options)
+        unit.ops.append({"o": "collMod", "db": coll.db, "coll": coll.name, "changes": changes})
+        self._event(unit, ddl_stub("modify", coll, dict(changes)))
+
+    def rename_collection(self, unit: WriteUnit, coll: Collection, to: str, drop_target: bool) -> None:
+        """Rename within a database: the rename event, then invalidate for streams on the old name."""
+        old = {"db": coll.db, "coll": coll.name}
+        description: dict[str, Any] = {"to": {"db": coll.db, "coll": to}}
+        target = self.collection(coll.db, to)
+        if target is not None and drop_target:
+            description["dropTarget"] = target.uuid
+            self.drop_collection(unit, coll.db, to)
+        del self.catalog[coll.db][coll.name]
+        coll.name = to
+        self.catalog[coll.db][to] = coll
+        unit.ops.append({"o": "rename", **old, "to": to})
+        stub = {"operationType": "rename", "ns": old, "to": description["to"], "collectionUUID": coll.uuid}
+        self._event(unit, {**stub, "operationDescription": description})
+        self._event(unit, {"operationType": "invalidate", "ns": old}, invalidate=True)
 
     def drop_collection(self, unit: WriteUnit, db: str, name: str) -> bool:
-        if self.catalog.get(db, {}).pop(name, None) is None:
+        coll = self.catalog.get(db, {}).pop(name, None)
+        if coll is None:
             return False
         unit.ops.append({"o": "drop", "db": db, "coll": name})
-        self._event(unit, {"operationType": "drop", "ns": {"db": db, "coll": name}})
+        self._event(
+            unit, {"operationType": "drop", "ns": {"db": db, "coll": name}, "collectionUUID": coll.uuid}
+        )
         self._event(unit, {"operationType": "invalidate", "ns": {"db": db, "coll": name}}, invalidate=True)
         return True
 
@@ -84,3 +119,14 @@ class CatalogMixin:
             unit.ops.append({"o": "dropDatabase", "db": db})
             self._event(unit, {"operationType": "dropDatabase", "ns": {"db": db}})
             self._event(unit, {"operationType": "invalidate", "ns": {"db": db}}, invalidate=True)
+
+
+def ddl_stub(kind: str, coll: Collection, description: dict[str, Any]) -> dict[str, Any]:
+    """An expanded event: only streams opened with showExpandedEvents see it."""
+    return {
+        "operationType": kind,
+        "ns": {"db": coll.db, "coll": coll.name},
+        "collectionUUID": coll.uuid,
+        "operationDescription": description,
+        "expanded": True,
+    }

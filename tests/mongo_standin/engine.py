@@ -142,11 +142,11 @@ class Engine(CatalogMixin):
                 unit.ops.append({"o": "del", "db": coll.db, "coll": coll.name, "id": doc["_id"]})
             else:
                 unit.ops.append({"o": "put", "db": coll.db, "coll": coll.name, "doc": after})
-            self._event(unit, change_stub(op, coll.db, coll.name, doc["_id"], after, before))
+            self._event(unit, change_stub(op, coll, doc["_id"], after, before))
             return
         self.locks.lock_for_txn(txn, coll, namespace, idkey, before is None, after)
         txn.overlay_for(namespace)[idkey] = after
-        txn.changes.append(change_stub(op, coll.db, coll.name, doc["_id"], after, before))
+        txn.changes.append(change_stub(op, coll, doc["_id"], after, before))
 
     def _event(
         self,

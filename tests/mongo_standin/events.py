@@ -10,24 +10,83 @@ from tests.mongo_standin.wire import CODEC
 
 
 def change_stub(
-    op: str, db: str, coll: str, id_value: Any, after: dict[str, Any] | None, before: dict[str, Any] | None
+    op: str,
+    coll: Any,
+    id_value: Any,
+    after: dict[str, Any] | None,
+    before: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """What a write records; turned into an event with cluster time and token at commit."""
-    stub: dict[str, Any] = {"operationType": op, "ns": {"db": db, "coll": coll}}
+    """What a write records; turned into an event with cluster time and token at commit.
+
+    With changeStreamPreAndPostImages enabled on the collection, it also keeps the document before
+    the change (pre-image) and, for updates, after it (post-image), for streams that ask for them.
+    """
+    stub: dict[str, Any] = {"operationType": op, "ns": {"db": coll.db, "coll": coll.name}}
+    stub["collectionUUID"] = coll.uuid
     if id_value is not None:
         stub["documentKey"] = {"_id": id_value}
     if op in ("insert", "replace"):
         stub["fullDocument"] = after
     elif op == "update" and after is not None and before is not None:
         stub["updateDescription"] = update_description(before, after)
+    if coll.images_enabled and op != "insert":
+        stub["fullDocumentBeforeChange"] = before
+        if op == "update":
+            stub["postImage"] = after
     return stub
+
+
+# Kept with an event for the streams that ask for them; "expanded" and "postImage" are internal.
+EVENT_FIELDS = (
+    "fullDocument",
+    "ns",
+    "to",
+    "documentKey",
+    "updateDescription",
+    "collectionUUID",
+    "operationDescription",
+    "fullDocumentBeforeChange",
+    "postImage",
+    "expanded",
+)
 
 
 def update_description(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     updated: dict[str, Any] = {}
     removed: list[str] = []
     _diff(before, after, "", updated, removed)
-    return {"updatedFields": updated, "removedFields": removed, "truncatedArrays": []}
+    description: dict[str, Any] = {"updatedFields": updated, "removedFields": removed, "truncatedArrays": []}
+    ambiguous = {p: parts for p in [*updated, *removed] if (parts := _disambiguated(p, after, before))}
+    if ambiguous:  # only streams with showExpandedEvents see it
+        description["disambiguatedPaths"] = ambiguous
+    return description
+
+
+def _disambiguated(path: str, after: dict[str, Any], before: dict[str, Any]) -> list[Any] | None:
+    """The path's parts (array indexes as ints) if a numeric part names a field, else None."""
+    parts: list[Any] = []
+    ambiguous = False
+    node: Any = after if _has_path(after, path) else before
+    for part in path.split("."):
+        if isinstance(node, list) and part.isdigit():
+            parts.append(int(part))
+            node = node[int(part)] if int(part) < len(node) else None
+            continue
+        ambiguous = ambiguous or part.isdigit()
+        parts.append(part)
+        node = node.get(part) if isinstance(node, dict) else None
+    return parts if ambiguous else None
+
+
+def _has_path(doc: Any, path: str) -> bool:
+    for part in path.split("."):
+        if isinstance(doc, dict) and part in doc:
+            doc = doc[part]
+        elif isinstance(doc, list) and part.isdigit() and int(part) < len(doc):
+            doc = doc[int(part)]
+        else:
+            return False
+    return True
 
 
 _ABSENT = object()
@@ -67,7 +126,7 @@ def finish_event(
         "clusterTime": ts,
         "wallTime": wall,
     }
-    for field in ("fullDocument", "ns", "documentKey", "updateDescription"):
+    for field in EVENT_FIELDS:
         if field in stub:
             event[field] = stub[field]
     if txn is not None:

@@ -57,6 +57,12 @@ class IndexSpec:
             if k not in ("key", "name", "v", "ns")
         }
 
+    def set_hidden(self, hidden: bool) -> None:
+        self.hidden = hidden
+        self.options["hidden"] = hidden
+        if not hidden:
+            del self.options["hidden"]
+
     def to_document(self) -> dict[str, Any]:
         return {"v": 2, "key": dict(self.key), "name": self.name, **self.options}
 

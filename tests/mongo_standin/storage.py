@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
+from uuid import uuid4
 
-from bson import ObjectId, Regex
+from bson import Binary, ObjectId, Regex
 
 from tests.mongo_standin.bsonvalues import sort_key
 from tests.mongo_standin.errors import BadValueError, CommandError
@@ -35,10 +36,13 @@ class Version:
 class Collection:
     """Committed documents of one namespace; documents are never mutated once stored."""
 
-    def __init__(self, db: str, name: str, options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, db: str, name: str, options: dict[str, Any] | None = None, uuid: Binary | None = None
+    ) -> None:
         self.db = db
         self.name = name
         self.options = dict(options or {})
+        self.uuid = uuid if uuid is not None else Binary.from_uuid(uuid4())  # collectionUUID
         self.records: dict[IdKey, Version] = {}
         self.indexes: dict[str, Index] = {}
         self.last_seq = 0
@@ -160,6 +164,11 @@ class Collection:
                     raise index.duplicate_error(self.namespace, raw)
             index.add(idkey, doc)
         self.indexes[spec.name] = index
+
+    @property
+    def images_enabled(self) -> bool:
+        """Whether change events record pre- and post-images (changeStreamPreAndPostImages)."""
+        return bool((self.options.get("changeStreamPreAndPostImages") or {}).get("enabled"))
 
     def index_documents(self) -> list[dict[str, Any]]:
         return [dict(ID_INDEX)] + [i.spec.to_document() for i in self.indexes.values()]
