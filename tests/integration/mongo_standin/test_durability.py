@@ -182,3 +182,21 @@ def test_collection_created_inside_a_transaction_survives_a_restart(
     after = clients(standin)["fresh_db"]
     assert after.list_collection_names() == ["fresh_coll"]
     assert after["fresh_coll"].find_one({"_id": 1}) == {"_id": 1}
+
+
+def test_renames_index_changes_and_image_settings_survive_a_kill(
+    standin_factory: StandinFactory, clients: Callable[[StandinProcess], MongoClient], tmp_path: Path
+) -> None:
+    standin = standin_factory(dbpath=str(tmp_path / "db"))
+    db = clients(standin)["app"]
+    db["items"].create_index("x", name="x_1")
+    db["items"].insert_one({"_id": 1, "x": 1})
+    db.command("collMod", "items", index={"name": "x_1", "hidden": True})
+    db.command("collMod", "items", changeStreamPreAndPostImages={"enabled": True})
+    db["items"].rename("renamed")
+    _crash_and_restart(standin)
+    after = clients(standin)["app"]
+    assert after.list_collection_names() == ["renamed"]
+    assert after["renamed"].index_information()["x_1"]["hidden"] is True
+    options = after["renamed"].options()
+    assert options["changeStreamPreAndPostImages"] == {"enabled": True}
