@@ -47,8 +47,68 @@ def uses_key(*keys: str) -> Callable[[Scenario, Scenario], bool]:
     return check
 
 
-REFUSALS: tuple[Refusal, ...] = ()
+def _pipeline_update(file_spec: Scenario, test: Scenario) -> bool:
+    return any(isinstance(op.get("arguments", {}).get("update"), list) for op in test.get("operations", []))
+
+
+def _secondary_reads(file_spec: Scenario, test: Scenario) -> bool:
+    scope = [test.get("operations", []), file_spec.get("createEntities", [])]
+    for key, value in _walk(scope):
+        mode = value.get("mode") if isinstance(value, dict) else value
+        if key == "readPreference" and mode == "secondary":
+            return True
+    return False
+
+
+REFUSALS: tuple[Refusal, ...] = (
+    Refusal(
+        "secondaries",
+        "reads that need a secondary (readPreference `secondary`): it is a single-node replica set",
+        "no secondary member to select (server selection times out)",
+        _secondary_reads,
+    ),
+    Refusal(
+        "out-merge",
+        "aggregation stages `$out` and `$merge`",
+        "238 NotImplemented",
+        uses_key("$out", "$merge"),
+    ),
+    Refusal("views", "views (`create` with `viewOn`/`pipeline`)", "238 NotImplemented", uses_key("viewOn")),
+    Refusal(
+        "pipeline-updates",
+        "pipeline-style updates (an array of stages as the update)",
+        "238 NotImplemented",
+        _pipeline_update,
+    ),
+    Refusal("collation", "collation (other than `simple`)", "238 NotImplemented", uses_key("collation")),
+    Refusal(
+        "array-filters",
+        "positional updates (`$`, `$[]`, `$[id]`) and `arrayFilters`",
+        "238 NotImplemented",
+        uses_key("arrayFilters"),
+    ),
+    Refusal("let", "`let` variables in commands", "238 NotImplemented", uses_key("let")),
+    Refusal(
+        "special-collections",
+        "capped, time-series and clustered collections, validators, TTL indexes",
+        "238 NotImplemented",
+        uses_key("capped", "timeseries", "clusteredIndex", "validator", "expireAfterSeconds"),
+    ),
+    Refusal(
+        "query-operators",
+        "query operators `$expr`, `$where`, `$text`, `$jsonSchema`, geo and bitwise operators",
+        "238 NotImplemented",
+        uses_key("$expr", "$where", "$text", "$jsonSchema", "$near", "$geoWithin", "$bitsAllSet"),
+    ),
+)
 
 
 def refusal_for(file_spec: Scenario, test: Scenario) -> Refusal | None:
     return next((r for r in REFUSALS if r.exercised_by(file_spec, test)), None)
+
+
+def scope_table() -> str:
+    """The stand-in README's table of refusals, generated from REFUSALS."""
+    rows = ["| refusal | what the stand-in does not implement | its answer |", "|---|---|---|"]
+    rows += [f"| `{r.key}` | {r.feature} | {r.answer} |" for r in REFUSALS]
+    return "\n".join(rows)

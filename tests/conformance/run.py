@@ -16,6 +16,7 @@ import sys
 import tarfile
 from pathlib import Path
 
+from tests.conformance.refusals import scope_table
 from tests.conformance.report import PYMONGO_EXPECTED_FAILURES, SPECS, summarise
 from tests.mongo_standin.process import REPO_ROOT, StandinProcess
 
@@ -90,7 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", action="append", choices=sorted(SPECS), help="run only these specs")
     parser.add_argument("--min-rate", type=float, default=95.0, help="fail below this pass rate (%%)")
     parser.add_argument("-k", dest="keyword", help="pytest -k expression, to run a few tests")
+    parser.add_argument("--scope-table", action="store_true", help="print the README's refusal table")
     args = parser.parse_args(argv)
+    if args.scope_table:
+        sys.stdout.write(scope_table() + "\n")
+        return 0
     specs = args.spec or list(SPECS)
     root = fetch_tests(pinned_pymongo())
     modules = write_modules(root, specs)

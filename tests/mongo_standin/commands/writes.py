@@ -5,12 +5,10 @@ from __future__ import annotations
 import functools
 from typing import Any, cast
 
-import bson
-from bson import ObjectId
-
 from tests.mongo_standin.bsonvalues import bson_identical
 from tests.mongo_standin.commands import Context, check_sub_fields, command
 from tests.mongo_standin.commands.common import check_hint, matching, now_millis, refuse, retry_locked
+from tests.mongo_standin.commands.documents import check_insert_size, check_updated_size, prepare_new_document
 from tests.mongo_standin.errors import BadValueError, CommandError, FailedToParseError
 from tests.mongo_standin.projection import compile_projection
 from tests.mongo_standin.query import compile_filter
@@ -24,40 +22,11 @@ from tests.mongo_standin.update import (
     upsert_seed,
     validate_replacement,
 )
-from tests.mongo_standin.wire import CODEC
 
 UPDATE_STATEMENT = frozenset(
     {"q", "u", "upsert", "multi", "arrayFilters", "hint", "collation", "c", "sort", "upsertSupplied"}
 )
 DELETE_STATEMENT = frozenset({"q", "limit", "collation", "hint"})
-MAX_USER_DOCUMENT = 16 * 1024 * 1024  # BSONObjMaxUserSize
-
-
-def check_insert_size(ctx: Context, doc: dict[str, Any]) -> None:
-    # Only a message larger than the limit can carry a document larger than it: skip the encode.
-    if ctx.conn.message_size > MAX_USER_DOCUMENT:
-        size = len(bson.encode(doc, codec_options=CODEC))
-        if size > MAX_USER_DOCUMENT:
-            raise BadValueError(
-                f"object to insert too large. size in bytes: {size}, max size: {MAX_USER_DOCUMENT}"
-            )
-
-
-def check_updated_size(doc: dict[str, Any]) -> None:
-    if len(bson.encode(doc, codec_options=CODEC)) > MAX_USER_DOCUMENT:
-        raise CommandError(f"Resulting document after update is larger than {MAX_USER_DOCUMENT}", code=17419)
-
-
-def prepare_new_document(doc: Any) -> dict[str, Any]:
-    if not isinstance(doc, dict):
-        raise BadValueError("document to insert must be an object", code=14)
-    if "_id" not in doc:
-        return {"_id": ObjectId(), **doc}
-    if isinstance(doc["_id"], list):
-        raise BadValueError("The '_id' value cannot be of type array", code=53)
-    if next(iter(doc)) != "_id":
-        return {"_id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
-    return doc
 
 
 def _target(ctx: Context) -> Collection:
