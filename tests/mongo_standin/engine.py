@@ -124,6 +124,7 @@ class Engine(CatalogMixin):
         op: str,
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
+        paths: list[str] | None = None,
     ) -> None:
         """Insert (before None), update/replace, or delete (after None) one document."""
         doc = after if after is not None else before
@@ -142,11 +143,11 @@ class Engine(CatalogMixin):
                 unit.ops.append({"o": "del", "db": coll.db, "coll": coll.name, "id": doc["_id"]})
             else:
                 unit.ops.append({"o": "put", "db": coll.db, "coll": coll.name, "doc": after})
-            self._event(unit, change_stub(op, coll, doc["_id"], after, before))
+            self._event(unit, change_stub(op, coll, doc["_id"], after, before, paths))
             return
         self.locks.lock_for_txn(txn, coll, namespace, idkey, before is None, after)
         txn.overlay_for(namespace)[idkey] = after
-        txn.changes.append(change_stub(op, coll, doc["_id"], after, before))
+        txn.changes.append(change_stub(op, coll, doc["_id"], after, before, paths))
 
     def _event(
         self,

@@ -15,6 +15,7 @@ def change_stub(
     id_value: Any,
     after: dict[str, Any] | None,
     before: dict[str, Any] | None,
+    paths: list[str] | None = None,
 ) -> dict[str, Any]:
     """What a write records; turned into an event with cluster time and token at commit.
 
@@ -28,7 +29,7 @@ def change_stub(
     if op in ("insert", "replace"):
         stub["fullDocument"] = after
     elif op == "update" and after is not None and before is not None:
-        stub["updateDescription"] = update_description(before, after)
+        stub["updateDescription"] = update_description(before, after, paths)
     if coll.images_enabled and op != "insert":
         stub["fullDocumentBeforeChange"] = before
         if op == "update":
@@ -51,10 +52,17 @@ EVENT_FIELDS = (
 )
 
 
-def update_description(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def update_description(
+    before: dict[str, Any], after: dict[str, Any], paths: list[str] | None = None
+) -> dict[str, Any]:
+    """What changed; ``paths`` are the paths the update operators named, if it had any.
+
+    As in mongod, an array the update addressed inside (``a.0.b``) is described element by
+    element; an array it replaced whole is reported whole.
+    """
     updated: dict[str, Any] = {}
     removed: list[str] = []
-    _diff(before, after, "", updated, removed)
+    _diff(before, after, "", updated, removed, tuple(paths or ()))
     description: dict[str, Any] = {"updatedFields": updated, "removedFields": removed, "truncatedArrays": []}
     ambiguous = {p: parts for p in [*updated, *removed] if (parts := _disambiguated(p, after, before))}
     if ambiguous:  # only streams with showExpandedEvents see it
@@ -101,20 +109,54 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _diff(
-    before: dict[str, Any], after: dict[str, Any], prefix: str, updated: dict[str, Any], removed: list[str]
+    before: dict[str, Any],
+    after: dict[str, Any],
+    prefix: str,
+    updated: dict[str, Any],
+    removed: list[str],
+    inside: tuple[str, ...],
 ) -> None:
     # Values shared with ``before`` (copy-on-write updates) are unchanged: only the rest is compared.
     changed = [key for key, value in after.items() if before.get(key, _ABSENT) is not value]
     for key in changed:
         value = after[key]
         path = prefix + key
-        if key not in before:
+        old = before.get(key, _ABSENT)
+        if old is _ABSENT:
             updated[path] = value
-        elif isinstance(value, dict) and isinstance(before[key], dict) and value and before[key]:
-            _diff(before[key], value, path + ".", updated, removed)
-        elif not _same(before[key], value):
+        elif isinstance(value, dict) and isinstance(old, dict) and value and old:
+            _diff(old, value, path + ".", updated, removed, inside)
+        elif _addressed_inside(path, inside) and isinstance(value, list) and isinstance(old, list):
+            _diff_array(old, value, path, updated, removed, inside)
+        elif not _same(old, value):
             updated[path] = value
     removed.extend([prefix + key for key in before if key not in after])
+
+
+def _addressed_inside(path: str, inside: tuple[str, ...]) -> bool:
+    return any(p.startswith(path + ".") for p in inside)
+
+
+def _diff_array(
+    before: list[Any],
+    after: list[Any],
+    path: str,
+    updated: dict[str, Any],
+    removed: list[str],
+    inside: tuple[str, ...],
+) -> None:
+    if len(after) < len(before):
+        updated[path] = after  # shrunk by an operator: reported whole
+        return
+    for index, value in enumerate(after):
+        element = f"{path}.{index}"
+        old = before[index] if index < len(before) else _ABSENT
+        if old is _ABSENT:
+            updated[element] = value
+        elif isinstance(value, dict) and isinstance(old, dict) and value and old:
+            _diff(old, value, element + ".", updated, removed, inside)
+        elif not _same(old, value):
+            updated[element] = value
 
 
 def finish_event(

@@ -127,3 +127,12 @@ def test_index_on_an_existing_collection_is_refused_inside_a_transaction(
             created.create_index("email", session=session)
         assert failure.value.code == 263
         session.abort_transaction()
+
+
+def test_update_inside_an_array_is_described_by_element_with_disambiguated_paths(created: Collection) -> None:
+    created.insert_one({"_id": 1, "a": [{"1": 1}], "b": {"2": 1}})
+    with created.watch(max_await_time_ms=AWAIT_MS, show_expanded_events=True) as stream:
+        created.update_one({"_id": 1}, {"$set": {"a.0.1": 2, "b.2": 2}})
+        description = next_change(stream)["updateDescription"]
+    assert description["updatedFields"] == {"a.0.1": 2, "b.2": 2}
+    assert description["disambiguatedPaths"] == {"a.0.1": ["a", 0, "1"], "b.2": ["b", "2"]}

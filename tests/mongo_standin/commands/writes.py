@@ -82,15 +82,18 @@ def update_one_document(
 ) -> dict[str, Any]:
     """The updated document, written; ``old`` itself when the update changes no byte of it (a no-op)."""
     replacing = is_replacement(update)
+    paths = None
     if replacing:
         new = apply_replacement(old, update)
     else:
         now, ts = now_millis(), ctx.engine.clock.last
+        plan = plan if plan is not None else parse_update(update, inserting=False)
         new = apply_update(old, update, inserting=False, now=now, ts=ts, plan=plan)
+        paths = [path for _op, path, _arg in plan]
     if bson_identical(new, old):
         return old
     check_updated_size(new)
-    ctx.engine.write(ctx.unit, ctx.txn, coll, "replace" if replacing else "update", old, new)
+    ctx.engine.write(ctx.unit, ctx.txn, coll, "replace" if replacing else "update", old, new, paths)
     return new
 
 
