@@ -40,6 +40,8 @@ class SnapshotPins:
         return min((seq for seq, _expiry in self.pins.values()), default=None)
 
     def expire(self) -> bool:
+        if not self.pins:
+            return False
         now = time.monotonic()
         stale = [key for key, (_seq, expiry) in self.pins.items() if expiry < now]
         for key in stale:
