@@ -14,31 +14,6 @@ from tests.conformance.report import REFUSAL_PREFIX
 RESULTS_ENV = "STANDIN_CONFORMANCE_RESULTS"
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Any:
-    """Skip a test that exercises a declared refusal, naming it (it still counts as not passed).
-
-    Only a test that would run here is skipped so: one its own runOnRequirements exclude stays
-    not applicable, as pymongo's runner would have it.
-    """
-    yield
-    file_spec = getattr(getattr(item, "cls", None), "TEST_SPEC", {})
-    scenario = _scenario(item)
-    refusal = refusal_for(file_spec, scenario) if scenario else None
-    if refusal is None or scenario is None:
-        return
-    if _runs_here(file_spec.get("runOnRequirements", [])) and _runs_here(
-        scenario.get("runOnRequirements", [])
-    ):
-        pytest.skip(f"{REFUSAL_PREFIX}{refusal.key}: {refusal.feature}")
-
-
-def _runs_here(requirements: list[dict[str, Any]]) -> bool:
-    from test.unified_format import is_run_on_requirement_satisfied  # pymongo's runner, on sys.path
-
-    return not requirements or any(is_run_on_requirement_satisfied(r) for r in requirements)
-
-
 def _scenario(item: pytest.Item) -> dict[str, Any] | None:
     file_spec = getattr(getattr(item, "cls", None), "TEST_SPEC", None)
     if not file_spec:
@@ -55,6 +30,8 @@ def _scenario(item: pytest.Item) -> dict[str, Any] | None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     outcome = yield
     report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        _as_refusal(item, report)
     if report.when == "call" or (report.when == "setup" and not report.passed):
         outcome = report.outcome
         if hasattr(report, "wasxfail"):
@@ -67,6 +44,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         }
         with open(os.environ[RESULTS_ENV], "a") as out:
             out.write(json.dumps(record) + "\n")
+
+
+def _as_refusal(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A test that failed on a declared refusal (its error says so) is reported skipped, naming it.
+
+    It still counts as applicable and not passed; a failure with any other cause stays a failure.
+    """
+    file_spec = getattr(getattr(item, "cls", None), "TEST_SPEC", {})
+    scenario = _scenario(item)
+    refusal = refusal_for(file_spec, scenario) if scenario else None
+    if refusal is None or not refusal.caused(str(report.longrepr)):
+        return
+    report.outcome = "skipped"
+    report.longrepr = (str(item.path), 0, f"Skipped: {REFUSAL_PREFIX}{refusal.key}: {refusal.feature}")
 
 
 def _reason(report: pytest.TestReport) -> str:

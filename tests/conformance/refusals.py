@@ -1,9 +1,10 @@
 """Conformance: the stand-in's declared refusals, and which unified tests exercise each of them.
 
 A refusal is a real MongoDB feature the stand-in answers with an error (238 NotImplemented or the
-error mongod gives where the feature is off) instead of implementing it. The conformance run skips
-the tests that need one, naming it, and counts them as not passed. The stand-in README's table of
-refusals is checked against this list (tests/unit/mongo_standin/test_scope_table.py).
+error mongod gives where the feature is off) instead of implementing it. A test that exercises one
+and fails with that refusal's error is reported skipped, naming it, and counted as not passed. The
+stand-in README's table of refusals is checked against this list (tests/unit/mongo_standin/
+test_scope_table.py).
 """
 
 from __future__ import annotations
@@ -15,12 +16,19 @@ from typing import Any
 Scenario = dict[str, Any]
 
 
+NOT_IMPLEMENTED = "not supported by the MongoDB stand-in"
+
+
 @dataclass(frozen=True)
 class Refusal:
     key: str
     feature: str
     answer: str
     exercised_by: Callable[[Scenario, Scenario], bool]
+    signature: str = NOT_IMPLEMENTED  # what the failure says when this refusal caused it
+
+    def caused(self, failure: str) -> bool:
+        return self.signature in failure
 
 
 def _walk(value: Any) -> Iterator[tuple[str, Any]]:
@@ -66,6 +74,7 @@ REFUSALS: tuple[Refusal, ...] = (
         "reads that need a secondary (readPreference `secondary`): it is a single-node replica set",
         "no secondary member to select (server selection times out)",
         _secondary_reads,
+        "no replica set members match selector",
     ),
     Refusal(
         "out-merge",
