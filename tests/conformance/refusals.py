@@ -55,10 +55,6 @@ def uses_key(*keys: str) -> Callable[[Scenario, Scenario], bool]:
     return check
 
 
-def _pipeline_update(file_spec: Scenario, test: Scenario) -> bool:
-    return any(isinstance(op.get("arguments", {}).get("update"), list) for op in test.get("operations", []))
-
-
 def _secondary_reads(file_spec: Scenario, test: Scenario) -> bool:
     scope = [test.get("operations", []), file_spec.get("createEntities", [])]
     for key, value in _walk(scope):
@@ -83,12 +79,6 @@ REFUSALS: tuple[Refusal, ...] = (
         uses_key("$out", "$merge"),
     ),
     Refusal("views", "views (`create` with `viewOn`/`pipeline`)", "238 NotImplemented", uses_key("viewOn")),
-    Refusal(
-        "pipeline-updates",
-        "pipeline-style updates (an array of stages as the update)",
-        "238 NotImplemented",
-        _pipeline_update,
-    ),
     Refusal("collation", "collation (other than `simple`)", "238 NotImplemented", uses_key("collation")),
     Refusal(
         "array-filters",

@@ -125,6 +125,7 @@ class Engine(CatalogMixin):
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
         paths: list[str] | None = None,
+        pipeline: bool = False,
     ) -> None:
         """Insert (before None), update/replace, or delete (after None) one document."""
         doc = after if after is not None else before
@@ -143,11 +144,11 @@ class Engine(CatalogMixin):
                 unit.ops.append({"o": "del", "db": coll.db, "coll": coll.name, "id": doc["_id"]})
             else:
                 unit.ops.append({"o": "put", "db": coll.db, "coll": coll.name, "doc": after})
-            self._event(unit, change_stub(op, coll, doc["_id"], after, before, paths))
+            self._event(unit, change_stub(op, coll, doc["_id"], after, before, paths, pipeline))
             return
         self.locks.lock_for_txn(txn, coll, namespace, idkey, before is None, after)
         txn.overlay_for(namespace)[idkey] = after
-        txn.changes.append(change_stub(op, coll, doc["_id"], after, before, paths))
+        txn.changes.append(change_stub(op, coll, doc["_id"], after, before, paths, pipeline))
 
     def _event(
         self,

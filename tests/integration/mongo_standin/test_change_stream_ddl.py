@@ -136,3 +136,13 @@ def test_update_inside_an_array_is_described_by_element_with_disambiguated_paths
         description = next_change(stream)["updateDescription"]
     assert description["updatedFields"] == {"a.0.1": 2, "b.2": 2}
     assert description["disambiguatedPaths"] == {"a.0.1": ["a", 0, "1"], "b.2": ["b", "2"]}
+
+
+def test_pipeline_update_runs_its_stages_and_reports_a_truncated_array(created: Collection) -> None:
+    created.insert_one({"_id": 1, "a": 1, "array": ["foo", {"a": "bar"}, 1, 2, 3]})
+    with created.watch(max_await_time_ms=AWAIT_MS) as stream:
+        created.update_one({"_id": 1}, [{"$set": {"array": ["foo", {"a": "bar"}], "b": "$a"}}])
+        description = next_change(stream)["updateDescription"]
+    assert created.find_one({"_id": 1}) == {"_id": 1, "a": 1, "array": ["foo", {"a": "bar"}], "b": 1}
+    assert description["updatedFields"] == {"b": 1}
+    assert description["truncatedArrays"] == [{"field": "array", "newSize": 2}]

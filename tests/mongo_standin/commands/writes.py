@@ -15,6 +15,7 @@ from tests.mongo_standin.query import compile_filter
 from tests.mongo_standin.storage import Collection, id_key
 from tests.mongo_standin.update import (
     UpdateStep,
+    apply_pipeline_update,
     apply_replacement,
     apply_update,
     is_replacement,
@@ -83,8 +84,11 @@ def update_one_document(
     """The updated document, written; ``old`` itself when the update changes no byte of it (a no-op)."""
     replacing = is_replacement(update)
     paths = None
+    pipeline = isinstance(update, list)
     if replacing:
         new = apply_replacement(old, update)
+    elif pipeline:
+        new = apply_pipeline_update(old, update)
     else:
         now, ts = now_millis(), ctx.engine.clock.last
         plan = plan if plan is not None else parse_update(update, inserting=False)
@@ -93,13 +97,16 @@ def update_one_document(
     if bson_identical(new, old):
         return old
     check_updated_size(new)
-    ctx.engine.write(ctx.unit, ctx.txn, coll, "replace" if replacing else "update", old, new, paths)
+    op = "replace" if replacing else "update"
+    ctx.engine.write(ctx.unit, ctx.txn, coll, op, old, new, paths, pipeline)
     return new
 
 
 def upsert_document(ctx: Context, coll: Collection, spec: Any, update: Any) -> dict[str, Any]:
     seed = upsert_seed(spec)
-    if is_replacement(update):
+    if isinstance(update, list):
+        new = apply_pipeline_update(seed, update)
+    elif is_replacement(update):
         validate_replacement(update)
         new = {k: v for k, v in update.items()}
         if "_id" in seed and "_id" not in new:
@@ -124,7 +131,8 @@ def _update_statement(
         raise FailedToParseError("multi update is not supported for replacement-style update")
     predicate = compile_filter(spec)
     # Parsed once, before matching: a malformed update fails even when nothing matches.
-    plan = None if is_replacement(update) else parse_update(cast(dict[str, Any], update), inserting=False)
+    modifiers = not is_replacement(update) and not isinstance(update, list)
+    plan = parse_update(cast(dict[str, Any], update), inserting=False) if modifiers else None
     docs = matching(ctx, spec, stmt.get("sort"), predicate)
     if not multi:
         docs = docs[:1]
@@ -254,7 +262,7 @@ def find_and_modify(ctx: Context) -> dict[str, Any]:
         )
     spec = body.get("query") or {}
     project = compile_projection(body.get("fields"))
-    if update_spec is not None and not is_replacement(update_spec):
+    if update_spec is not None and not is_replacement(update_spec) and not isinstance(update_spec, list):
         parse_update(update_spec, inserting=False)
     coll = _target(ctx)
     predicate = compile_filter(spec)
