@@ -142,3 +142,18 @@ def test_snapshot_session_reads_every_collection_at_its_first_reads_time(
 def test_snapshot_session_refuses_writes(mongo_client: MongoClient, mongo_db: Database) -> None:
     with mongo_client.start_session(snapshot=True) as session, pytest.raises(OperationFailure):
         mongo_db["items"].insert_one({"_id": 1}, session=session)
+
+
+def test_oplog_shows_an_insert_after_the_latest_entry_before_it(
+    mongo_client: MongoClient, mongo_db: Database
+) -> None:
+    oplog = mongo_client["local"]["oplog.rs"]
+    last = next(oplog.find().sort("$natural", -1).limit(1))["ts"]
+    mongo_db["items"].insert_one({"_id": "oplogged", "x": 1})
+    entries = list(oplog.find({"ts": {"$gt": last}, "op": "i", "ns": f"{mongo_db.name}.items"}))
+    assert [entry["o"] for entry in entries] == [{"_id": "oplogged", "x": 1}]
+
+
+def test_oplog_cannot_be_written(mongo_client: MongoClient) -> None:
+    with pytest.raises(OperationFailure):
+        mongo_client["local"]["oplog.rs"].insert_one({"op": "n"})

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 from tests.mongo_standin.commands import Context
 from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
 from tests.mongo_standin.locks import TxnLockBusy
-from tests.mongo_standin.query import Predicate
+from tests.mongo_standin.oplog import is_oplog, oplog_entries
+from tests.mongo_standin.query import Predicate, compile_filter
 from tests.mongo_standin.sorting import sort_documents
 
 T = TypeVar("T")
@@ -21,6 +22,10 @@ def matching(
     """Documents matching ``spec`` (``predicate`` is its compiled form, if the caller has it)."""
     if spec is not None and not isinstance(spec, dict):
         raise BadValueError("filter must be an object", code=14)
+    if is_oplog(*ctx.namespace):
+        match = predicate or compile_filter(spec)
+        docs = [entry for entry in oplog_entries(ctx.engine.history) if match(entry)]
+        return sort_documents(docs, sort) if sort else docs
     docs = ctx.engine.read(ctx.txn, ctx.namespace, spec, predicate)
     return sort_documents(docs, sort) if sort else docs
 

@@ -10,6 +10,7 @@ from tests.mongo_standin.commands import Context, check_sub_fields, command
 from tests.mongo_standin.commands.common import check_hint, matching, now_millis, refuse, retry_locked
 from tests.mongo_standin.commands.documents import check_insert_size, check_updated_size, prepare_new_document
 from tests.mongo_standin.errors import BadValueError, CommandError, FailedToParseError
+from tests.mongo_standin.oplog import refuse_write
 from tests.mongo_standin.projection import compile_projection
 from tests.mongo_standin.query import compile_filter
 from tests.mongo_standin.storage import Collection, id_key
@@ -32,6 +33,7 @@ DELETE_STATEMENT = frozenset({"q", "limit", "collation", "hint"})
 
 def _target(ctx: Context) -> Collection:
     """The collection written to, created implicitly (inside a transaction: as part of it)."""
+    refuse_write(*ctx.namespace)
     return retry_locked(ctx, lambda: ctx.engine.ensure_collection(ctx.unit, *ctx.namespace, txn=ctx.txn))
 
 
@@ -194,6 +196,7 @@ def delete(ctx: Context) -> dict[str, Any]:
     statements = ctx.body.get("deletes")
     if not isinstance(statements, list) or not statements:
         raise BadValueError("Write batch sizes must be between 1 and 100000. Got 0 operations.", code=16)
+    refuse_write(*ctx.namespace)
     coll = ctx.engine.collection(*ctx.namespace)
     ordered = ctx.body.get("ordered", True)
     n = 0
