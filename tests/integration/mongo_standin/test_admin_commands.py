@@ -50,8 +50,9 @@ def test_get_parameter_reports_one_parameter_or_all(admin: Database) -> None:
 
 
 def test_get_parameter_without_a_known_name_fails(admin: Database) -> None:
-    with pytest.raises(OperationFailure):
+    with pytest.raises(OperationFailure) as failure:
         admin.command("getParameter", 1, noSuchParameterAnywhere=1)
+    assert failure.value.code == 72
 
 
 def test_repl_set_get_status_shows_one_primary(admin: Database) -> None:

@@ -31,7 +31,6 @@ PARAMETERS: dict[str, Any] = {
     "changeStreamOptions": {"preAndPostImages": {"expireAfterSeconds": "off"}},
     "storageEngine": "standin",
 }
-GET_PARAMETER_FIELDS = ("allParameters", "showDetails", "setAt", *PARAMETERS)
 
 
 def _uptime(ctx: Context) -> float:
@@ -43,7 +42,7 @@ def get_cmd_line_opts(ctx: Context) -> dict[str, Any]:
     return {"argv": list(ctx.engine.options["argv"]), "parsed": dict(ctx.engine.options["parsed"]), "ok": 1.0}
 
 
-@command("getParameter", fields=GET_PARAMETER_FIELDS, admin_only=True)
+@command("getParameter", fields=("*",), admin_only=True)  # each other field names a parameter
 def get_parameter(ctx: Context) -> dict[str, Any]:
     if ctx.target == "*" or ctx.body.get("allParameters"):
         return {**PARAMETERS, "ok": 1.0}
