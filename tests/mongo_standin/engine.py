@@ -139,7 +139,7 @@ class Engine(CatalogMixin):
             if before is None and coll.get(idkey) is not None:
                 raise coll.id_duplicate_error(after["_id"] if after else None)
             self.seq += 1
-            coll.write(idkey, after, self.seq, keep_history=bool(self.active_txns or self.snapshots))
+            coll.write(idkey, after, self.seq, keep_history=bool(self.active_txns or self.snapshots.pins))
             if after is None:
                 unit.ops.append({"o": "del", "db": coll.db, "coll": coll.name, "id": doc["_id"]})
             else:
@@ -206,7 +206,7 @@ class Engine(CatalogMixin):
                         unit.ops.append(
                             {"o": "del", "db": db, "coll": name, "id": idkey_id(coll, idkey, txn)}
                         )
-                    keep = len(self.active_txns) > 1 or bool(self.snapshots)
+                    keep = len(self.active_txns) > 1 or bool(self.snapshots.pins)
                     coll.write(idkey, doc, self.seq, keep_history=keep)
                     if doc is not None:
                         unit.ops.append({"o": "put", "db": db, "coll": name, "doc": doc})

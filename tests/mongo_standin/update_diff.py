@@ -37,8 +37,9 @@ def update_description(
         "removedFields": diff.removed,
         "truncatedArrays": diff.truncated,
     }
-    names = [*diff.updated, *diff.removed]
-    ambiguous = {p: parts for p in names if (parts := _disambiguated(p, after, before))}
+    # Only a path with a numeric part can be ambiguous: most updates skip the walk entirely.
+    numeric = [p for p in [*diff.updated, *diff.removed] if any(c.isdigit() for c in p)]
+    ambiguous = {p: parts for p in numeric if (parts := _disambiguated(p, after, before))}
     if ambiguous:  # only streams with showExpandedEvents see it
         description["disambiguatedPaths"] = ambiguous
     return description

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,8 +91,9 @@ class Context:
 
         return check_collection_name(self.body[self.name])
 
-    @property
+    @functools.cached_property
     def namespace(self) -> tuple[str, str]:
+        """(db, collection), checked once per command: handlers ask for it many times."""
         return (self.db, self.collection_name())
 
     def deadline(self, default_seconds: float = 60.0) -> float:

@@ -33,6 +33,9 @@ DELETE_STATEMENT = frozenset({"q", "limit", "collation", "hint"})
 
 def _target(ctx: Context) -> Collection:
     """The collection written to, created implicitly (inside a transaction: as part of it)."""
+    coll = ctx.engine.collection(*ctx.namespace, ctx.txn)
+    if coll is not None:
+        return coll
     refuse_write(*ctx.namespace)
     return retry_locked(ctx, lambda: ctx.engine.ensure_collection(ctx.unit, *ctx.namespace, txn=ctx.txn))
 
