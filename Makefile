@@ -11,13 +11,14 @@ DEMO_PORT ?= 8000
 DEMO_MONGO_PORT ?= 27017
 export DJANGO_SETTINGS_MODULE ?= config.settings.test
 
-.PHONY: help test lint typecheck imports pytest venv system-deps browser-deps services demo screenshot clean
+.PHONY: help test lint typecheck imports pytest venv system-deps browser-deps services demo screenshot clean conformance
 
 help:
 	@echo "make test   - set up (venv, packages, services) and run lint, types, import rules and all tests with coverage"
 	@echo "make demo   - run the whole stack on the local services (web on :$(DEMO_PORT), projector, Celery worker and beat)"
 	@echo "make screenshot - start the stack, drive a few commands and save docs/demo-page.png"
 	@echo "make clean  - remove the virtualenv, caches and demo data"
+	@echo "make conformance - MongoDB's unified spec tests (pinned pymongo sdist) against the stand-in; pass rate per spec"
 
 # System packages that mysqlclient needs to build; installed only when missing (needs root + apt).
 system-deps:
@@ -110,6 +111,11 @@ demo: $(STAMP) services
 # A PNG of the demo page for the README, made from the running stack (stand-in, web, projector).
 screenshot: $(STAMP) services browser-deps
 	$(BIN)/python -m tests.e2e.browser.screenshot
+
+# Not part of `make test`: downloads the pinned pymongo sdist (cached in .data/conformance) and
+# runs for several minutes. Fails when a spec's pass rate is under 95%.
+conformance: $(STAMP)
+	$(BIN)/python -m tests.conformance $(CONFORMANCE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov .data

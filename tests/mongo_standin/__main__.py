@@ -9,10 +9,12 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import Any
 
 from tests.mongo_standin.commands import load_all
 from tests.mongo_standin.engine import Engine
 from tests.mongo_standin.server import StandinServer
+from tests.mongo_standin.serverlog import RING
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -24,16 +26,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _parsed(args: argparse.Namespace) -> dict[str, Any]:
+    """The options as mongod's getCmdLineOpts nests them; test commands are always enabled."""
+    parsed: dict[str, Any] = {
+        "net": {"bindIp": args.host, "port": args.port},
+        "replication": {"replSet": "rs0"},
+        "setParameter": {"enableTestCommands": "1"},
+    }
+    if args.dbpath:
+        parsed["storage"] = {"dbPath": args.dbpath}
+    return parsed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
+    logging.getLogger().addHandler(RING)
     load_all()
     # Stored documents are long-lived and acyclic: with the default thresholds the cyclic collector
     # keeps re-walking every one of them while a big backlog is written (pauses of many ms).
     gc.set_threshold(100_000, 50, 100)
     engine = Engine(history_size=args.history_size, dbpath=args.dbpath)
+    engine.options = {"argv": ["mongod", *sys.argv[1:]], "parsed": _parsed(args)}
     server = StandinServer(args.host, args.port, engine)
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -12,10 +12,14 @@ from tests.mongo_standin.errors import (
     BadValueError,
     CommandError,
     InvalidResumeTokenError,
-    NotImplementedByStandinError,
+)
+from tests.mongo_standin.event_shape import (
+    BEFORE_CHANGE_MODES,
+    FULL_DOCUMENT_MODES,
+    StreamOptions,
+    shape_event,
 )
 from tests.mongo_standin.history import make_token, parse_token
-from tests.mongo_standin.storage import id_key
 
 if TYPE_CHECKING:
     from tests.mongo_standin.commands import Context
@@ -40,6 +44,8 @@ DEFAULT_AWAIT_MS = 1000
 class ChangeStreamCursor:
     """A position in the event history plus the stream's scope, options and user stages."""
 
+    change_stream = True
+
     def __init__(
         self,
         cursor_id: int,
@@ -49,14 +55,14 @@ class ChangeStreamCursor:
         cluster: bool,
         position: int,
         stages: list[Any],
-        full_document: str,
+        options: StreamOptions,
     ) -> None:
         self.cursor_id = cursor_id
         self.namespace = namespace
         self.db, self.coll, self.cluster = db, coll, cluster
         self.position = position
         self.stages = stages
-        self.full_document = full_document
+        self.options = options
         self.token: dict[str, str] | None = None
         self.invalidated = False
 
@@ -73,13 +79,8 @@ class ChangeStreamCursor:
         return ns == {"db": self.db, "coll": self.coll}
 
     def _deliver(self, ctx: Context, event: dict[str, Any]) -> dict[str, Any] | None:
-        out = dict(event)
-        if out["operationType"] == "invalidate":
-            out.pop("ns", None)
-        elif out["operationType"] == "update" and self.full_document == "updateLookup":
-            coll = ctx.engine.collection(out["ns"]["db"], out["ns"]["coll"])
-            out["fullDocument"] = coll.get(id_key(out["documentKey"]["_id"])) if coll is not None else None
-        if not self.stages:
+        out = shape_event(ctx.engine, event, self.options)
+        if out is None or not self.stages:
             return out
         results = run_pipeline([out], self.stages)
         if not results:
@@ -155,7 +156,19 @@ def _start_position(ctx: Context, options: dict[str, Any]) -> int:
 
 def open_change_stream(ctx: Context, pipeline: list[Any]) -> dict[str, Any]:
     if ctx.txn is not None:
-        raise CommandError("Operation not permitted in transaction: $changeStream", code=263)
+        raise CommandError(
+            "Operation not permitted in transaction :: caused by :: Aggregation stage $changeStream "
+            "cannot run within a multi-document transaction.",
+            code=263,
+        )
+    level = (ctx.body.get("readConcern") or {}).get("level")
+    if level is not None and level != "majority":
+        # Only an absent readConcern is upgraded to majority; an explicit other level is refused.
+        raise CommandError(
+            "Aggregation stage $changeStream cannot run with a readConcern other than 'majority'. "
+            f"Current readConcern: {level}",
+            code=72,
+        )
     options = pipeline[0]["$changeStream"]
     if not isinstance(options, dict):
         raise BadValueError("$changeStream stage expects a document as argument", code=50808)
@@ -164,13 +177,7 @@ def open_change_stream(ctx: Context, pipeline: list[Any]) -> dict[str, Any]:
         raise CommandError(
             f"BSON field '$changeStream.{sorted(unknown)[0]}' is an unknown field.", code=40415
         )
-    full_document = options.get("fullDocument", "default")
-    if full_document not in ("default", "updateLookup"):
-        raise NotImplementedByStandinError(f"$changeStream fullDocument {full_document!r} (pre/post images)")
-    if options.get("fullDocumentBeforeChange", "off") != "off":
-        raise NotImplementedByStandinError("$changeStream fullDocumentBeforeChange (pre-images)")
-    if options.get("showExpandedEvents"):
-        raise NotImplementedByStandinError("$changeStream showExpandedEvents")
+    stream_options = _stream_options(options)
     for stage in pipeline[1:]:
         if stage_name(stage) not in ALLOWED_STAGES:
             raise CommandError(
@@ -192,13 +199,13 @@ def open_change_stream(ctx: Context, pipeline: list[Any]) -> dict[str, Any]:
     cursor_opts = ctx.body.get("cursor") or {}
     position = _start_position(ctx, options)
     cursor = ChangeStreamCursor(
-        ctx.engine.cursors.new_id(), namespace, ctx.db, coll, cluster, position, pipeline[1:], full_document
+        ctx.engine.cursors.new_id(), namespace, ctx.db, coll, cluster, position, pipeline[1:], stream_options
     )
     batch_size = cursor_opts.get("batchSize")
     batch = [] if batch_size == 0 else cursor.collect(ctx, batch_size)
     if cursor.token is None:
         cursor.token = make_token(ctx.engine.clock.last, position)
-    ctx.engine.cursors.add(cursor)
+    ctx.engine.cursors.add(cursor, ctx.session.key if ctx.session is not None else None)
     cursor_id = 0 if cursor.invalidated else cursor.cursor_id
     return {
         "cursor": {
@@ -212,3 +219,19 @@ def open_change_stream(ctx: Context, pipeline: list[Any]) -> dict[str, Any]:
 
 
 ALLOWED_ERROR = 40602
+
+
+def _stream_options(options: dict[str, Any]) -> StreamOptions:
+    full_document = options.get("fullDocument", "default")
+    if full_document not in FULL_DOCUMENT_MODES:
+        raise BadValueError(
+            f"Enumeration value '{full_document}' for field '$changeStream.fullDocument' is not a valid "
+            "value."
+        )
+    before = options.get("fullDocumentBeforeChange", "off")
+    if before not in BEFORE_CHANGE_MODES:
+        raise BadValueError(
+            f"Enumeration value '{before}' for field '$changeStream.fullDocumentBeforeChange' is not a valid "
+            "value."
+        )
+    return StreamOptions(full_document, before, bool(options.get("showExpandedEvents")))

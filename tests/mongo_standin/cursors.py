@@ -34,7 +34,9 @@ class ListCursor:
         self.cursor_id = cursor_id
         self.namespace = namespace
         self.docs = docs[:limit] if limit else docs
+        self.limit_reached = bool(limit) and len(docs) >= limit
         self.position = 0
+        self.at_end = False
 
     def next_batch(self, ctx: Any, batch_size: int | None) -> list[dict[str, Any]]:
         end = len(self.docs) if not batch_size else min(len(self.docs), self.position + batch_size)
@@ -49,23 +51,38 @@ class ListCursor:
                 break
             batch.append(RawBSONDocument(encoded))
             self.position += 1
+        # Like mongod, a batch that filled up exactly at the last result does not know it was the
+        # last: the cursor stays open and the next getMore answers an empty batch and cursor id 0.
+        if self.position >= len(self.docs) and (
+            not batch_size or len(batch) < batch_size or self.limit_reached
+        ):
+            self.at_end = True
         return batch
 
     @property
     def exhausted(self) -> bool:
-        return self.position >= len(self.docs)
+        return self.at_end
 
 
 class CursorRegistry:
     def __init__(self) -> None:
         self.cursors: dict[int, Cursor] = {}
+        self.owners: dict[int, bytes] = {}  # cursor id -> key of the session that opened it
         self._ids = itertools.count(random.randint(1, 2**40))
 
     def new_id(self) -> int:
         return next(self._ids)
 
-    def add(self, cursor: Cursor) -> None:
+    def add(self, cursor: Cursor, owner: bytes | None = None) -> None:
         self.cursors[cursor.cursor_id] = cursor
+        if owner is not None:
+            self.owners[cursor.cursor_id] = owner
+
+    def kill_owned_by(self, owners: set[bytes] | None) -> None:
+        """Close the cursors of these sessions (of every session, for None)."""
+        for cursor_id, owner in list(self.owners.items()):
+            if owners is None or owner in owners:
+                self.kill(cursor_id)
 
     def get(self, cursor_id: int) -> Cursor:
         cursor = self.cursors.get(int(cursor_id))
@@ -74,6 +91,7 @@ class CursorRegistry:
         return cursor
 
     def kill(self, cursor_id: int) -> bool:
+        self.owners.pop(int(cursor_id), None)
         return self.cursors.pop(int(cursor_id), None) is not None
 
 
@@ -107,5 +125,5 @@ def open_cursor(
     batch = [] if batch_size == 0 else cursor.next_batch(ctx, batch_size or DEFAULT_FIRST_BATCH)
     if cursor.exhausted or single_batch:
         return cursor_reply(0, namespace, batch, first=True)
-    ctx.engine.cursors.add(cursor)
+    ctx.engine.cursors.add(cursor, ctx.session.key if ctx.session is not None else None)
     return cursor_reply(cursor.cursor_id, namespace, batch, first=True)

@@ -6,13 +6,14 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from tests.mongo_standin import readconcern
 from tests.mongo_standin.commands import COMMANDS, Context, check_fields
 from tests.mongo_standin.errors import (
-    RETRYABLE_WRITE_CODES,
+    CloseConnection,
     CommandError,
     CommandNotFoundError,
-    NotImplementedByStandinError,
 )
+from tests.mongo_standin.labels import TXN_CONTROL, error_labels
 from tests.mongo_standin.transactions import Transaction, no_such_transaction
 
 if TYPE_CHECKING:
@@ -20,11 +21,6 @@ if TYPE_CHECKING:
     from tests.mongo_standin.server import Connection
 
 log = logging.getLogger(__name__)
-TXN_CONTROL = ("commitTransaction", "abortTransaction")
-
-
-class CloseConnection(Exception):  # noqa: N818 — an instruction to the transport, not a failure
-    """A fail point asked for the connection to be dropped without a reply."""
 
 
 def run_command(engine: Engine, conn: Connection, body: dict[str, Any]) -> dict[str, Any]:
@@ -41,12 +37,9 @@ def run_command(engine: Engine, conn: Connection, body: dict[str, Any]) -> dict[
             reply = CommandError(
                 f"Failing command {name} due to failCommand fail point", code=action.error_code
             ).to_reply()
-            labels = action.error_labels
-            if labels is None:
-                labels = _default_labels(name, body, action.error_code)
-            if labels:
-                reply["errorLabels"] = labels
             with engine.cond:
+                # Failed before any cursor is checked out: never a resumable change-stream error.
+                _label(engine, name, body, reply, action.error_labels, change_stream=False)
                 return _decorate(engine, reply)
     with engine.cond:
         return _run_locked(engine, conn, name, body, action)
@@ -59,8 +52,8 @@ def _run_locked(
         reply = _execute(engine, conn, name, body)
     except CommandError as exc:
         reply = exc.to_reply()
-        if name in COMMANDS and COMMANDS[name].retryable_write and exc.code in RETRYABLE_WRITE_CODES:
-            reply.setdefault("errorLabels", []).append("RetryableWriteError")
+    except CloseConnection:
+        raise
     except Exception as exc:  # a stand-in bug must reach the test as a failure, not a hang
         log.exception("internal error in %s", name)
         reply = CommandError(f"stand-in internal error in {name}: {exc!r}", code=1).to_reply()
@@ -70,29 +63,53 @@ def _run_locked(
             "codeName": "UnsatisfiableWriteConcern",
             "errmsg": "Not enough data-bearing nodes",
         }
+    forced_labels = None
     if action is not None and action.write_concern_error is not None and reply.get("ok"):
         reply = dict(reply, writeConcernError=action.write_concern_error)
-        labels = action.error_labels
-        if labels is None:
-            labels = _default_labels(name, body, int(action.write_concern_error.get("code", 0)))
-        if labels:
-            reply["errorLabels"] = labels
+        forced_labels = action.error_labels
+    _label(engine, name, body, reply, forced_labels)
     return _decorate(engine, reply)
+
+
+def _label(
+    engine: Engine,
+    name: str,
+    body: dict[str, Any],
+    reply: dict[str, Any],
+    forced: list[str] | None,
+    change_stream: bool | None = None,
+) -> None:
+    """Attach mongod's error labels; a fail point's own errorLabels replace the computed ones."""
+    code = None if reply.get("ok") else reply.get("code")
+    wce = reply.get("writeConcernError")
+    if code is None and wce is None:
+        return
+    if forced is not None:
+        labels = list(forced)
+    else:
+        wc_code = wce.get("code") if isinstance(wce, dict) else None
+        if change_stream is None:
+            change_stream = _is_change_stream(engine, name, body)
+        computed = error_labels(name, body, code, wc_code, change_stream)
+        labels = list(dict.fromkeys([*reply.get("errorLabels", []), *computed]))
+    if labels:
+        reply["errorLabels"] = labels
+    else:
+        reply.pop("errorLabels", None)
+
+
+def _is_change_stream(engine: Engine, name: str, body: dict[str, Any]) -> bool:
+    if name == "aggregate":
+        pipeline = body.get("pipeline")
+        return isinstance(pipeline, list) and bool(pipeline) and "$changeStream" in (pipeline[0] or {})
+    if name == "getMore" and isinstance(body.get("getMore"), int):
+        return getattr(engine.cursors.cursors.get(int(body["getMore"])), "change_stream", False)
+    return False
 
 
 def engine_failpoint(engine: Engine, name: str, conn: Connection) -> Any:
     with engine.cond:
-        return engine.failpoint.check(name, conn.app_name)
-
-
-def _default_labels(name: str, body: dict[str, Any], code: int) -> list[str]:
-    labels = []
-    in_txn = body.get("autocommit") is False
-    if code in RETRYABLE_WRITE_CODES and (name in TXN_CONTROL or (not in_txn and "txnNumber" in body)):
-        labels.append("RetryableWriteError")
-    if in_txn and name not in TXN_CONTROL and code in RETRYABLE_WRITE_CODES | {112, 251}:
-        labels.append("TransientTransactionError")
-    return labels
+        return engine.fail_command.check(name, conn.app_name)
 
 
 def _execute(engine: Engine, conn: Connection, name: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +123,8 @@ def _execute(engine: Engine, conn: Connection, name: str, body: dict[str, Any]) 
     if spec.admin_only and db != "admin":
         raise CommandError(f"{name} may only be run against the admin database.", code=13)
     ctx = Context(engine, conn, name, body, db)
-    _check_read_concern_outside(body)
+    if "maxTimeMS" in body and engine.failpoints["maxTimeAlwaysTimeOut"].fire() is not None:
+        raise CommandError("operation exceeded time limit", code=50)
     lsid = body.get("lsid")
     if lsid is not None:
         ctx.session = engine.sessions.get(lsid)
@@ -115,12 +133,16 @@ def _execute(engine: Engine, conn: Connection, name: str, body: dict[str, Any]) 
         return _in_transaction(ctx, spec)
     if "startTransaction" in body or "autocommit" in body:
         raise CommandError("autocommit must be false with startTransaction", code=50768)
+    snapshot_at = readconcern.outside_transaction(ctx)
     if "txnNumber" in body:
         return _retryable_write(ctx, spec)
     try:
-        return spec.handler(ctx)
+        reply = spec.handler(ctx)
     finally:
         engine.flush(ctx.unit)
+    if snapshot_at is not None:
+        readconcern.report_cluster_time(reply, snapshot_at)
+    return reply
 
 
 def _retryable_write(ctx: Context, spec: Any) -> dict[str, Any]:
@@ -145,15 +167,25 @@ def _retryable_write(ctx: Context, spec: Any) -> dict[str, Any]:
     if session.txn is not None and session.txn.state == Transaction.ACTIVE:
         ctx.engine.abort(session.txn)
     session.txn_number = number
+    fault = ctx.engine.failpoints["onPrimaryTransactionalWrite"].fire()
+    if fault is not None and "failBeforeCommitExceptionCode" in fault.data:
+        if fault.data.get("closeConnection", True):
+            raise CloseConnection()
+        raise CommandError(
+            f"Failing write for txnNumber {number} due to failpoint. The write must not be reflected.",
+            code=int(fault.data["failBeforeCommitExceptionCode"]),
+        )
     reply: dict[str, Any] | None = None
     try:
         reply = spec.handler(ctx)
-        return reply
     finally:
         if reply is not None:
             session.retry_replies = {number: dict(reply)}
             ctx.unit.retry = {"lsid": session.lsid, "txnNumber": number, "reply": dict(reply)}
         ctx.engine.flush(ctx.unit)
+    if fault is not None and fault.data.get("closeConnection", True):
+        raise CloseConnection()  # applied and journaled, but the client never hears of it
+    return reply
 
 
 def _in_transaction(ctx: Context, spec: Any) -> dict[str, Any]:
@@ -174,11 +206,11 @@ def _in_transaction(ctx: Context, spec: Any) -> dict[str, Any]:
             raise CommandError(f"Transaction with txnNumber {number} has already been started", code=50911)
         if name_is_txn_control(ctx.name):
             raise CommandError(f"Cannot start a transaction with a {ctx.name} command", code=50768)
-        _check_read_concern(body.get("readConcern"))
+        snapshot = readconcern.transaction_snapshot(engine, body.get("readConcern"))
         if session.txn is not None:
             engine.abort(session.txn)
         session.txn_number = number
-        session.txn = Transaction(session, number, engine.seq)
+        session.txn = Transaction(session, number, snapshot)
         engine.begin(session.txn)
     elif "readConcern" in body and not name_is_txn_control(ctx.name):
         raise CommandError("Only the first command in a transaction may specify a readConcern", code=72)
@@ -197,50 +229,13 @@ def _in_transaction(ctx: Context, spec: Any) -> dict[str, Any]:
         raise CommandError(f"Cannot run '{ctx.name}' in a multi-document transaction.", code=263)
     try:
         return spec.handler(ctx)
-    except CommandError as exc:
-        # As mongod does: a failed statement aborts the whole transaction.
-        engine.abort(txn)
-        if exc.code in (112, 251) and "TransientTransactionError" not in exc.labels:
-            exc.labels.append("TransientTransactionError")
+    except CommandError:
+        engine.abort(txn)  # as mongod does: a failed statement aborts the whole transaction
         raise
 
 
 def name_is_txn_control(name: str) -> bool:
     return name in TXN_CONTROL
-
-
-def _check_read_concern(read_concern: Any) -> None:
-    if read_concern is None:
-        return
-    level = read_concern.get("level", "local")
-    if level not in ("local", "majority", "snapshot"):
-        raise CommandError(
-            f"The readConcern level must be either 'local', 'majority' or 'snapshot' in a "
-            f"transaction, not {level!r}",
-            code=72,
-        )
-    unknown = set(read_concern) - {"level", "afterClusterTime"}
-    if unknown:
-        raise CommandError(
-            f"readConcern field(s) {sorted(unknown)} are not supported by the stand-in", code=238
-        )
-
-
-def _check_read_concern_outside(body: dict[str, Any]) -> None:
-    """Every level is trivially met by one node; snapshot reads outside a transaction are not implemented."""
-    read_concern = body.get("readConcern")
-    if read_concern is None or body.get("autocommit") is False:
-        return
-    level = read_concern.get("level", "local")
-    if level not in ("local", "majority", "available", "linearizable", "snapshot"):
-        raise CommandError(f"readConcern level {level!r} is not valid", code=9)
-    if level == "snapshot":
-        raise NotImplementedByStandinError(
-            "readConcern level 'snapshot' outside a transaction (snapshot sessions)"
-        )
-    unknown = set(read_concern) - {"level", "afterClusterTime"}
-    if unknown:
-        raise NotImplementedByStandinError(f"readConcern field(s) {sorted(unknown)}")
 
 
 def _satisfiable(write_concern: Any) -> bool:

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from typing import Any
 
-from bson import ObjectId
+from bson import ObjectId, Timestamp
 
+from tests.mongo_standin.catalog import CatalogMixin
 from tests.mongo_standin.cursors import CursorRegistry
 from tests.mongo_standin.errors import CommandError
 from tests.mongo_standin.events import change_stub, finish_event
-from tests.mongo_standin.failpoints import FailCommandPoint
+from tests.mongo_standin.failpoints import FailCommandPoint, make_fail_points
 from tests.mongo_standin.history import ChangeHistory, ClusterClock, make_token, wall_time
-from tests.mongo_standin.indexes import IndexSpec
 from tests.mongo_standin.journal import Journal
 from tests.mongo_standin.locks import LockTable
 from tests.mongo_standin.query import Predicate, compile_filter
+from tests.mongo_standin.snapshots import SnapshotPins
 from tests.mongo_standin.storage import Collection, IdKey, id_key
 from tests.mongo_standin.transactions import SessionRegistry, Transaction
 
@@ -33,7 +35,7 @@ class WriteUnit:
         self.wall: Any = None  # one wall-clock time per command, read once (milliseconds anyway)
 
 
-class Engine:
+class Engine(CatalogMixin):
     """All state, guarded by one condition variable: commands hold it while they run, waiters release it."""
 
     def __init__(self, history_size: int = 100_000, dbpath: str | None = None) -> None:
@@ -47,52 +49,22 @@ class Engine:
         self.locks = LockTable()
         self.election_id = ObjectId()
         self.cursors = CursorRegistry()
-        self.failpoint = FailCommandPoint()
+        self.failpoints = make_fail_points()
+        self.fail_command = FailCommandPoint("failCommand")
+        self.failpoints["failCommand"] = self.fail_command
         self.journal = Journal(dbpath) if dbpath else None
         self.replaying = False
+        self.snapshots = SnapshotPins()
+        self.seq_ts = Timestamp(0, 0)  # cluster time of the newest document write
+        self.started_at = time.time()
+        self.options: dict[str, Any] = {"argv": [], "parsed": {}}  # what getCmdLineOpts reports
+        self.counters: Counter[str] = Counter()  # transactions and connections, for serverStatus
+        self.connections: dict[int, Any] = {}
         if self.journal is not None:
             from tests.mongo_standin.recovery import replay_journal
 
             replay_journal(self, self.journal)
         self.clock.tick()
-
-    # -- catalog -------------------------------------------------------------------------------
-
-    def collection(self, db: str, name: str) -> Collection | None:
-        return self.catalog.get(db, {}).get(name)
-
-    def ensure_collection(
-        self, unit: WriteUnit, db: str, name: str, options: dict[str, Any] | None = None
-    ) -> Collection:
-        coll = self.collection(db, name)
-        if coll is None:
-            coll = self.catalog.setdefault(db, {})[name] = Collection(db, name, options)
-            unit.ops.append({"o": "create", "db": db, "coll": name, "options": dict(options or {})})
-        return coll
-
-    def add_index(self, unit: WriteUnit, coll: Collection, spec: IndexSpec) -> None:
-        coll.add_index(spec)
-        unit.ops.append({"o": "index", "db": coll.db, "coll": coll.name, "spec": spec.to_document()})
-
-    def drop_index(self, unit: WriteUnit, coll: Collection, name: str) -> None:
-        del coll.indexes[name]
-        unit.ops.append({"o": "dropIndex", "db": coll.db, "coll": coll.name, "name": name})
-
-    def drop_collection(self, unit: WriteUnit, db: str, name: str) -> bool:
-        if self.catalog.get(db, {}).pop(name, None) is None:
-            return False
-        unit.ops.append({"o": "drop", "db": db, "coll": name})
-        self._event(unit, {"operationType": "drop", "ns": {"db": db, "coll": name}})
-        self._event(unit, {"operationType": "invalidate", "ns": {"db": db, "coll": name}}, invalidate=True)
-        return True
-
-    def drop_database(self, unit: WriteUnit, db: str) -> None:
-        for name in list(self.catalog.get(db, {})):
-            self.drop_collection(unit, db, name)
-        if self.catalog.pop(db, None) is not None:
-            unit.ops.append({"o": "dropDatabase", "db": db})
-            self._event(unit, {"operationType": "dropDatabase", "ns": {"db": db}})
-            self._event(unit, {"operationType": "invalidate", "ns": {"db": db}}, invalidate=True)
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -106,7 +78,7 @@ class Engine:
         """Matching documents in natural order: committed state, or a snapshot plus own writes."""
         if predicate is None:
             predicate = compile_filter(spec)
-        coll = self.collection(*namespace)
+        coll = self.collection(*namespace, txn)
         overlay = txn.overlay.get(namespace, {}) if txn is not None else {}
         snapshot = txn.snapshot if txn is not None else None
         out: list[dict[str, Any]] = []
@@ -137,7 +109,7 @@ class Engine:
             overlay = txn.overlay.get(namespace, {})
             if idkey in overlay:
                 return overlay[idkey]
-        coll = self.collection(*namespace)
+        coll = self.collection(*namespace, txn)
         if coll is None:
             return None
         return coll.get(idkey, txn.snapshot if txn is not None else None)
@@ -152,6 +124,8 @@ class Engine:
         op: str,
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
+        paths: list[str] | None = None,
+        pipeline: bool = False,
     ) -> None:
         """Insert (before None), update/replace, or delete (after None) one document."""
         doc = after if after is not None else before
@@ -165,16 +139,16 @@ class Engine:
             if before is None and coll.get(idkey) is not None:
                 raise coll.id_duplicate_error(after["_id"] if after else None)
             self.seq += 1
-            coll.write(idkey, after, self.seq, keep_history=bool(self.active_txns))
+            coll.write(idkey, after, self.seq, keep_history=bool(self.active_txns or self.snapshots.pins))
             if after is None:
                 unit.ops.append({"o": "del", "db": coll.db, "coll": coll.name, "id": doc["_id"]})
             else:
                 unit.ops.append({"o": "put", "db": coll.db, "coll": coll.name, "doc": after})
-            self._event(unit, change_stub(op, coll.db, coll.name, doc["_id"], after, before))
+            self._event(unit, change_stub(op, coll, doc["_id"], after, before, paths, pipeline))
             return
         self.locks.lock_for_txn(txn, coll, namespace, idkey, before is None, after)
         txn.overlay_for(namespace)[idkey] = after
-        txn.changes.append(change_stub(op, coll.db, coll.name, doc["_id"], after, before))
+        txn.changes.append(change_stub(op, coll, doc["_id"], after, before, paths, pipeline))
 
     def _event(
         self,
@@ -205,6 +179,8 @@ class Engine:
                     "retry": unit.retry,
                 }
             )
+        if unit.ops:
+            self.seq_ts = self.clock.last
         for event in unit.events:
             self.history.append(event, int(event["_id"]["_data"][18:34], 16))
         unit.ops, unit.events, unit.wall = [], [], None
@@ -214,9 +190,12 @@ class Engine:
 
     def begin(self, txn: Transaction) -> None:
         self.active_txns.add(txn)
+        self.counters["transactions_started"] += 1
 
     def commit(self, txn: Transaction) -> None:
         unit = WriteUnit()
+        for coll in txn.created.values():
+            self._install(unit, coll)
         if txn.changes:
             self.seq += 1
             ts = self.clock.tick()
@@ -227,32 +206,53 @@ class Engine:
                         unit.ops.append(
                             {"o": "del", "db": db, "coll": name, "id": idkey_id(coll, idkey, txn)}
                         )
-                    coll.write(idkey, doc, self.seq, keep_history=len(self.active_txns) > 1)
+                    keep = len(self.active_txns) > 1 or bool(self.snapshots.pins)
+                    coll.write(idkey, doc, self.seq, keep_history=keep)
                     if doc is not None:
                         unit.ops.append({"o": "put", "db": db, "coll": name, "doc": doc})
             for stub in txn.changes:
                 self._event(unit, stub, ts=ts, txn=txn)
         unit.retry = {"lsid": txn.session.lsid, "txnNumber": txn.number, "committed": True}
         txn.state = Transaction.COMMITTED
+        self.counters["transactions_committed"] += 1
         self._release(txn)
         self.flush(unit)
 
     def abort(self, txn: Transaction) -> None:
         if txn.state == Transaction.ACTIVE:
             txn.state = Transaction.ABORTED
+            self.counters["transactions_aborted"] += 1
             self._release(txn)
             self.cond.notify_all()
 
     def _release(self, txn: Transaction) -> None:
         self.locks.release(txn)
         self.active_txns.discard(txn)
-        oldest = min((t.snapshot for t in self.active_txns), default=None)
+        self._trim()
+
+    def _trim(self) -> None:
+        """Forget document versions that no open transaction or pinned snapshot can read."""
+        readers = [t.snapshot for t in self.active_txns]
+        pinned = self.snapshots.oldest()
+        oldest = min([*readers, pinned] if pinned is not None else readers, default=None)
         for colls in self.catalog.values():
             for coll in colls.values():
                 if coll.versioned:
                     coll.trim_history(oldest)
 
+    def snapshot_reader(self, session: Any, at: Timestamp | None) -> tuple[Transaction, Timestamp]:
+        """A read-only view at cluster time ``at`` (now, if None) for a snapshot read."""
+        if at is None:
+            at = self.clock.last
+            self.snapshots.pin(at, self.seq)
+            seq = self.seq
+        else:
+            seq = self.snapshots.seq_at(at, self.seq, self.seq_ts)
+        return Transaction(session, -1, seq), at
+
     def reap_expired(self) -> None:
+        if self.snapshots.expire():
+            self._trim()
         for txn in list(self.active_txns):
             if txn.expired:
                 self.abort(txn)

@@ -2,54 +2,37 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-CODE_NAMES: dict[int, str] = {
-    1: "InternalError",
-    2: "BadValue",
-    9: "FailedToParse",
-    11: "UserNotFound",
-    14: "TypeMismatch",
-    20: "IllegalOperation",
-    26: "NamespaceNotFound",
-    27: "IndexNotFound",
-    28: "PathNotViable",
-    40: "ConflictingUpdateOperators",
-    43: "CursorNotFound",
-    48: "NamespaceExists",
-    50: "MaxTimeMSExpired",
-    59: "CommandNotFound",
-    66: "ImmutableField",
-    67: "CannotCreateIndex",
-    72: "InvalidOptions",
-    73: "InvalidNamespace",
-    85: "IndexOptionsConflict",
-    86: "IndexKeySpecsConflict",
-    91: "ShutdownInProgress",
-    112: "WriteConflict",
-    168: "InvalidPipelineOperator",
-    189: "PrimarySteppedDown",
-    225: "TransactionTooOld",
-    238: "NotImplemented",
-    251: "NoSuchTransaction",
-    256: "TransactionCommitted",
-    260: "InvalidResumeToken",
-    262: "ExceededTimeLimit",
-    263: "OperationNotSupportedInTransaction",
-    280: "ChangeStreamFatalError",
-    286: "ChangeStreamHistoryLost",
-    10107: "NotWritablePrimary",
-    11000: "DuplicateKey",
-    11600: "InterruptedAtShutdown",
-    11602: "InterruptedDueToReplStateChange",
-    13435: "NotPrimaryNoSecondaryOk",
-    13436: "NotPrimaryOrSecondary",
-    40324: "Location40324",
-    40415: "Location40415",
-}
 
-# Codes for which a server attaches RetryableWriteError to a failed retryable write (driver spec).
-RETRYABLE_WRITE_CODES = frozenset({6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436})
+def _load_codes() -> tuple[dict[int, str], dict[int, frozenset[str]]]:
+    names: dict[int, str] = {}
+    categories: dict[int, frozenset[str]] = {}
+    for line in (Path(__file__).with_name("error_codes.txt")).read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split()
+        code = int(fields[0])
+        names[code] = fields[1]
+        categories[code] = frozenset(fields[2].split(",")) if len(fields) > 2 else frozenset()
+    return names, categories
+
+
+# MongoDB's own list (error_codes.yml); a code it does not name is a "Location<code>" assertion.
+CODE_NAMES, CODE_CATEGORIES = _load_codes()
+
+
+def code_name(code: int) -> str:
+    return CODE_NAMES.get(code, f"Location{code}")
+
+
+def in_category(code: int | None, category: str) -> bool:
+    return code is not None and category in CODE_CATEGORIES.get(code, frozenset())
+
+
+# Codes for which mongod attaches RetryableWriteError to a failed retryable write or commit/abort.
+RETRYABLE_WRITE_CODES = frozenset(c for c, cats in CODE_CATEGORIES.items() if "RetriableError" in cats)
 
 
 class CommandError(Exception):
@@ -73,7 +56,7 @@ class CommandError(Exception):
 
     @property
     def code_name(self) -> str:
-        return CODE_NAMES.get(self.code, f"Location{self.code}")
+        return code_name(self.code)
 
     def to_reply(self) -> dict[str, Any]:
         reply: dict[str, Any] = {
@@ -132,14 +115,11 @@ class WriteConflictError(CommandError):
     def __init__(
         self, errmsg: str = "Write conflict during plan execution and yielding is disabled."
     ) -> None:
-        super().__init__(errmsg, labels=("TransientTransactionError",))
+        super().__init__(errmsg)
 
 
 class NoSuchTransactionError(CommandError):
     code = 251
-
-    def __init__(self, errmsg: str) -> None:
-        super().__init__(errmsg, labels=("TransientTransactionError",))
 
 
 class CursorNotFoundError(CommandError):
@@ -152,3 +132,7 @@ class ChangeStreamHistoryLostError(CommandError):
 
 class InvalidResumeTokenError(CommandError):
     code = 260
+
+
+class CloseConnection(Exception):  # noqa: N818 — an instruction to the transport, not a failure
+    """A fail point asked for the connection to be dropped without a reply."""

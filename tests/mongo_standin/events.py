@@ -4,58 +4,51 @@ from __future__ import annotations
 
 from typing import Any
 
-import bson
-
-from tests.mongo_standin.wire import CODEC
+from tests.mongo_standin.update_diff import update_description
 
 
 def change_stub(
-    op: str, db: str, coll: str, id_value: Any, after: dict[str, Any] | None, before: dict[str, Any] | None
+    op: str,
+    coll: Any,
+    id_value: Any,
+    after: dict[str, Any] | None,
+    before: dict[str, Any] | None,
+    paths: list[str] | None = None,
+    pipeline: bool = False,
 ) -> dict[str, Any]:
-    """What a write records; turned into an event with cluster time and token at commit."""
-    stub: dict[str, Any] = {"operationType": op, "ns": {"db": db, "coll": coll}}
+    """What a write records; turned into an event with cluster time and token at commit.
+
+    With changeStreamPreAndPostImages enabled on the collection, it also keeps the document before
+    the change (pre-image) and, for updates, after it (post-image), for streams that ask for them.
+    """
+    stub: dict[str, Any] = {"operationType": op, "ns": {"db": coll.db, "coll": coll.name}}
+    stub["collectionUUID"] = coll.uuid
     if id_value is not None:
         stub["documentKey"] = {"_id": id_value}
     if op in ("insert", "replace"):
         stub["fullDocument"] = after
     elif op == "update" and after is not None and before is not None:
-        stub["updateDescription"] = update_description(before, after)
+        stub["updateDescription"] = update_description(before, after, paths, pipeline)
+    if coll.images_enabled and op != "insert":
+        stub["fullDocumentBeforeChange"] = before
+        if op == "update":
+            stub["postImage"] = after
     return stub
 
 
-def update_description(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    updated: dict[str, Any] = {}
-    removed: list[str] = []
-    _diff(before, after, "", updated, removed)
-    return {"updatedFields": updated, "removedFields": removed, "truncatedArrays": []}
-
-
-_ABSENT = object()
-
-
-def _same(a: Any, b: Any) -> bool:
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, (dict, list)):
-        return bson.encode({"v": a}, codec_options=CODEC) == bson.encode({"v": b}, codec_options=CODEC)
-    return bool(a == b)
-
-
-def _diff(
-    before: dict[str, Any], after: dict[str, Any], prefix: str, updated: dict[str, Any], removed: list[str]
-) -> None:
-    # Values shared with ``before`` (copy-on-write updates) are unchanged: only the rest is compared.
-    changed = [key for key, value in after.items() if before.get(key, _ABSENT) is not value]
-    for key in changed:
-        value = after[key]
-        path = prefix + key
-        if key not in before:
-            updated[path] = value
-        elif isinstance(value, dict) and isinstance(before[key], dict) and value and before[key]:
-            _diff(before[key], value, path + ".", updated, removed)
-        elif not _same(before[key], value):
-            updated[path] = value
-    removed.extend([prefix + key for key in before if key not in after])
+# Kept with an event for the streams that ask for them; "expanded" and "postImage" are internal.
+EVENT_FIELDS = (
+    "fullDocument",
+    "ns",
+    "to",
+    "documentKey",
+    "updateDescription",
+    "collectionUUID",
+    "operationDescription",
+    "fullDocumentBeforeChange",
+    "postImage",
+    "expanded",
+)
 
 
 def finish_event(
@@ -67,7 +60,7 @@ def finish_event(
         "clusterTime": ts,
         "wallTime": wall,
     }
-    for field in ("fullDocument", "ns", "documentKey", "updateDescription"):
+    for field in EVENT_FIELDS:
         if field in stub:
             event[field] = stub[field]
     if txn is not None:

@@ -7,16 +7,19 @@ from typing import Any
 
 from sortedcontainers import SortedList
 
-from tests.mongo_standin.bsonvalues import sort_key
+from tests.mongo_standin.bsonvalues import bson_identical, sort_key
 from tests.mongo_standin.errors import BadValueError, CommandError, NotImplementedByStandinError
-from tests.mongo_standin.paths import MISSING, resolve, split
-from tests.mongo_standin.query import Predicate, compile_filter
+from tests.mongo_standin.paths import MISSING, resolve, set_path, split
+from tests.mongo_standin.query import Predicate, compile_filter, equality_value, is_operator_doc
 
 IdKey = Any
 KeyTuple = tuple[Any, ...]
 SPEC_OPTIONS = frozenset(
-    {"key", "name", "unique", "sparse", "partialFilterExpression", "background", "v", "ns"}
+    {"key", "name", "unique", "sparse", "partialFilterExpression", "background", "hidden", "v", "ns"}
 )
+BOOLEAN_OPTIONS = frozenset({"unique", "sparse", "background", "hidden"})
+# Options that make two definitions different indexes (background only changes how it is built).
+DEFINING_OPTIONS = ("unique", "sparse", "partialFilterExpression", "hidden")
 
 
 class IndexSpec:
@@ -44,21 +47,35 @@ class IndexSpec:
         if self.partial is not None and not isinstance(self.partial, dict):
             raise BadValueError("partialFilterExpression must be an object", code=67)
         self.partial_pred: Predicate | None = compile_filter(self.partial) if self.partial else None
+        self.hidden = bool(raw.get("hidden", False))
         self.fields = list(self.key)
         self.paths = [split(f) for f in self.fields]
+        # Every option as given (booleans as booleans), in order: listIndexes reports them all.
+        self.options = {
+            k: bool(v) if k in BOOLEAN_OPTIONS else v
+            for k, v in raw.items()
+            if k not in ("key", "name", "v", "ns")
+        }
+
+    def set_hidden(self, hidden: bool) -> None:
+        self.hidden = hidden
+        self.options["hidden"] = hidden
+        if not hidden:
+            del self.options["hidden"]
 
     def to_document(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"v": 2, "key": dict(self.key), "name": self.name}
-        if self.unique:
-            doc["unique"] = True
-        if self.sparse:
-            doc["sparse"] = True
-        if self.partial is not None:
-            doc["partialFilterExpression"] = self.partial
-        return doc
+        return {"v": 2, "key": dict(self.key), "name": self.name, **self.options}
 
     def same_definition(self, other: IndexSpec) -> bool:
-        return self.to_document() == other.to_document()
+        return self.key == other.key and all(
+            self.options.get(o, False) == other.options.get(o, False) for o in DEFINING_OPTIONS
+        )
+
+    def usable_for(self, spec: dict[str, Any] | None) -> bool:
+        """Whether the planner may answer this filter from the index (never hidden; partial if implied)."""
+        if self.hidden:
+            return False
+        return self.partial is None or filter_implies(spec or {}, self.partial)
 
 
 class Index:
@@ -192,3 +209,51 @@ def duplicate_key_error(
         code=11000,
         extra={"keyPattern": key_pattern, "keyValue": key_value},
     )
+
+
+PARTIAL_OPERATORS = frozenset({"$eq", "$gt", "$gte", "$lt", "$lte", "$in", "$type", "$exists"})
+
+
+def filter_implies(spec: dict[str, Any], partial: dict[str, Any]) -> bool:
+    """Whether every document matching ``spec`` matches ``partial`` (sound, not complete).
+
+    Each clause of the partial filter must appear verbatim in the query, or be met by every value
+    the query's equality (or $in) on that field allows. Partial-filter clauses all mean "some value
+    on the path satisfies it", so a value the query requires that satisfies the clause is enough.
+    """
+    query = _clauses(spec)
+    for field, cond in _clauses(partial):
+        if any(f == field and bson_identical(c, cond) for f, c in query):
+            continue
+        if is_operator_doc(cond) and not set(cond) <= PARTIAL_OPERATORS:
+            return False
+        clause = compile_filter({field: cond})
+        allowed = [lookup_values(c) for f, c in query if f == field]
+        if not any(values and all(clause(_single(field, v)) for v in values) for values in allowed):
+            return False
+    return True
+
+
+def _clauses(spec: dict[str, Any]) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    for key, cond in spec.items():
+        if key == "$and" and isinstance(cond, list):
+            for sub in cond:
+                found.extend(_clauses(sub) if isinstance(sub, dict) else [])
+        elif not key.startswith("$"):
+            found.append((key, cond))
+    return found
+
+
+def lookup_values(cond: Any) -> list[Any] | None:
+    if is_operator_doc(cond) and set(cond) == {"$in"} and isinstance(cond["$in"], list):
+        values = [equality_value(v) for v in cond["$in"]]
+        return None if any(v is MISSING for v in values) else values
+    value = equality_value(cond)
+    return None if value is MISSING else [value]
+
+
+def _single(field: str, value: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    set_path(doc, split(field), value)
+    return doc

@@ -28,7 +28,7 @@ def compile_projection(spec: dict[str, Any] | None) -> Projector:
     if included and excluded:
         path = next(iter(excluded))
         raise BadValueError(f"Cannot do exclusion on field {path} in inclusion projection", code=31254)
-    if included:
+    if included or (not excluded and include_id):  # {_id: 1} alone keeps only _id
         return lambda doc: _include(doc, included, include_id)
     return lambda doc: _exclude(doc, excluded, include_id)
 

@@ -50,12 +50,23 @@ def _apply_op(engine: Engine, op: dict[str, Any], seq: int) -> None:
         return
     name = op["coll"]
     if kind == "create":
-        engine.catalog.setdefault(db, {})[name] = Collection(db, name, op.get("options"))
+        engine.catalog.setdefault(db, {})[name] = Collection(db, name, op.get("options"), op.get("uuid"))
         return
     if kind == "drop":
         engine.catalog.get(db, {}).pop(name, None)
         return
     coll = engine.catalog[db][name]
+    if kind == "rename":
+        del engine.catalog[db][name]
+        coll.name = op["to"]
+        engine.catalog[db][coll.name] = coll
+        return
+    if kind == "collMod":
+        index_change = op["changes"].get("index")
+        if index_change is not None:
+            coll.indexes[index_change["name"]].spec.set_hidden(bool(index_change["hidden"]))
+        coll.options.update({k: v for k, v in op["changes"].items() if k != "index"})
+        return
     if kind == "index":
         coll.add_index(IndexSpec(op["spec"]))
     elif kind == "dropIndex":

@@ -23,6 +23,7 @@ class Connection:
         self.sock = sock
         self.connection_id = next(_connection_ids)
         self.app_name: str | None = None
+        self.message_size = 0  # of the request being served
         self.host = host
         self.port = port
 
@@ -34,6 +35,15 @@ class _Handler(socketserver.BaseRequestHandler):
         sock: socket.socket = self.request
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn = Connection(sock, self.server.public_host, self.server.public_port)
+        engine = self.server.engine
+        engine.connections[conn.connection_id] = conn
+        engine.counters["connections_created"] += 1
+        try:
+            self._serve(sock, conn)
+        finally:
+            engine.connections.pop(conn.connection_id, None)
+
+    def _serve(self, sock: socket.socket, conn: Connection) -> None:
         while True:
             try:
                 request = read_request(sock)
@@ -42,6 +52,7 @@ class _Handler(socketserver.BaseRequestHandler):
             except ProtocolError as exc:
                 log.warning("connection %d: closing: %s", conn.connection_id, exc)
                 return
+            conn.message_size = request.size
             try:
                 reply = run_command(self.server.engine, conn, request.body)
             except CloseConnection:

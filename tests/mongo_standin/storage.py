@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
+from uuid import uuid4
 
-from bson import ObjectId, Regex
+from bson import Binary, ObjectId, Regex
 
 from tests.mongo_standin.bsonvalues import sort_key
 from tests.mongo_standin.errors import BadValueError, CommandError
-from tests.mongo_standin.indexes import Index, IndexSpec, duplicate_key_error
-from tests.mongo_standin.paths import MISSING
-from tests.mongo_standin.query import equality_value, is_operator_doc
+from tests.mongo_standin.indexes import Index, IndexSpec, duplicate_key_error, lookup_values
+from tests.mongo_standin.query import is_operator_doc
 
 IdKey = Any
 ID_INDEX = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
@@ -36,10 +36,13 @@ class Version:
 class Collection:
     """Committed documents of one namespace; documents are never mutated once stored."""
 
-    def __init__(self, db: str, name: str, options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, db: str, name: str, options: dict[str, Any] | None = None, uuid: Binary | None = None
+    ) -> None:
         self.db = db
         self.name = name
         self.options = dict(options or {})
+        self.uuid = uuid if uuid is not None else Binary.from_uuid(uuid4())  # collectionUUID
         self.records: dict[IdKey, Version] = {}
         self.indexes: dict[str, Index] = {}
         self.last_seq = 0
@@ -76,15 +79,15 @@ class Collection:
         if not spec:
             return None, None
         if "_id" in spec:
-            found = _lookup_values(spec["_id"])
+            found = lookup_values(spec["_id"])
             if found is not None:
                 # Each document once, however often its _id is listed ($in: [1, 1, 1.0]).
                 return list(dict.fromkeys(id_key(v) for v in found)), "_id_"
         for index in self.indexes.values():
             field = index.spec.fields[0]
-            if index.spec.partial is not None or field not in spec:
+            if field not in spec or not index.spec.usable_for(spec):
                 continue
-            found = _lookup_values(spec[field])
+            found = lookup_values(spec[field])
             if found is not None:
                 keys: set[IdKey] = set()
                 for value in found:
@@ -94,6 +97,12 @@ class Collection:
             if bounds is not None:
                 return list(index.lookup_range(*bounds)), index.spec.name
         return None, None
+
+    def index_keys(self, name: str) -> list[IdKey]:
+        """Every _id key an index holds (a full index scan)."""
+        if name == "_id_":
+            return list(self.records)
+        return list(self.indexes[name].keys_of)
 
     def unique_conflicts(
         self, idkey: IdKey, doc: dict[str, Any]
@@ -156,19 +165,16 @@ class Collection:
             index.add(idkey, doc)
         self.indexes[spec.name] = index
 
+    @property
+    def images_enabled(self) -> bool:
+        """Whether change events record pre- and post-images (changeStreamPreAndPostImages)."""
+        return bool((self.options.get("changeStreamPreAndPostImages") or {}).get("enabled"))
+
     def index_documents(self) -> list[dict[str, Any]]:
         return [dict(ID_INDEX)] + [i.spec.to_document() for i in self.indexes.values()]
 
     def id_duplicate_error(self, id_value: Any) -> CommandError:
         return duplicate_key_error(self.namespace, "_id_", {"_id": 1}, {"_id": id_value})
-
-
-def _lookup_values(cond: Any) -> list[Any] | None:
-    if is_operator_doc(cond) and set(cond) == {"$in"} and isinstance(cond["$in"], list):
-        values = [equality_value(v) for v in cond["$in"]]
-        return None if any(v is MISSING for v in values) else values
-    value = equality_value(cond)
-    return None if value is MISSING else [value]
 
 
 RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte"})

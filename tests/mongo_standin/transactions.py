@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import Binary
 
 from tests.mongo_standin.errors import CommandError, NoSuchTransactionError
+
+if TYPE_CHECKING:
+    from tests.mongo_standin.storage import Collection
 
 TRANSACTION_LIFETIME_SECONDS = 60.0
 IdKey = Any
@@ -31,6 +34,8 @@ class Transaction:
         self.locked: set[tuple[Namespace, IdKey]] = set()
         self.unique_locks: set[tuple[Namespace, str, Any]] = set()
         self.commit_reply: dict[str, Any] | None = None
+        # Collections (and their indexes) this transaction creates: visible to others only on commit.
+        self.created: dict[Namespace, Collection] = {}
 
     @property
     def expired(self) -> bool:
@@ -45,6 +50,7 @@ class Session:
 
     def __init__(self, lsid: dict[str, Any]) -> None:
         self.lsid = lsid
+        self.key = session_key(lsid)
         self.txn_number = -1
         self.txn: Transaction | None = None
         self.retry_replies: dict[int, dict[str, Any]] = {}

@@ -44,9 +44,14 @@ UNSUPPORTED_UPDATE_OPERATORS = frozenset({"$bit"})
 DECIMAL_CONTEXT = create_decimal128_context()
 
 
+PIPELINE_UPDATE_STAGES = frozenset(
+    {"$addFields", "$set", "$project", "$unset", "$replaceRoot", "$replaceWith"}
+)
+
+
 def is_replacement(update: Any) -> bool:
     if isinstance(update, list):
-        raise NotImplementedByStandinError("pipeline-style updates (an array of stages)")
+        return False  # a pipeline-style update
     if not isinstance(update, dict):
         raise FailedToParseError("Update argument must be either an object or an array", code=14)
     return not update or not next(iter(update)).startswith("$")
@@ -109,6 +114,32 @@ def plan_update(update: dict[str, Any], inserting: bool) -> list[UpdateStep]:
                 steps.append((op, path, arg))
     except CommandError as exc:
         steps.append(("error", "", exc))
+    return steps
+
+
+def apply_pipeline_update(doc: dict[str, Any], pipeline: list[Any]) -> dict[str, Any]:
+    """A pipeline-style update: the stages that reshape one document, run on it (_id kept)."""
+    from tests.mongo_standin.aggregate import run_pipeline, stage_name
+
+    for stage in pipeline:
+        if stage_name(stage) not in PIPELINE_UPDATE_STAGES:
+            raise CommandError(f"{stage_name(stage)} is not allowed to be used within an update", code=72)
+    results = run_pipeline([doc], pipeline)
+    new = results[0] if results else {}
+    if "_id" in doc and ("_id" not in new or not values_equal(new["_id"], doc["_id"])):
+        raise CommandError(
+            "After applying the update, the (immutable) field '_id' was found to have been altered", code=66
+        )
+    if "_id" in new and next(iter(new)) != "_id":
+        new = {"_id": new["_id"], **{k: v for k, v in new.items() if k != "_id"}}
+    return new
+
+
+def parse_update(update: dict[str, Any], inserting: bool) -> list[UpdateStep]:
+    """``plan_update``, failing at once on a malformed update, as mongod parses it before matching."""
+    steps = plan_update(update, inserting)
+    if steps and steps[-1][0] == "error":
+        raise steps[-1][2]
     return steps
 
 

@@ -47,6 +47,7 @@ class Request:
     flags: int = 0
     body: dict[str, Any] = field(default_factory=dict)
     legacy_query: bool = False
+    size: int = 0  # of the whole message: no document in it can be larger
 
     @property
     def more_to_come(self) -> bool:
@@ -73,12 +74,15 @@ def read_request(sock: socket.socket) -> Request:
         raise ProtocolError(f"invalid message length {length}")
     payload = _recv_exactly(sock, length - HEADER.size)
     if op_code == OP_MSG:
-        return _parse_op_msg(request_id, payload)
-    if op_code == OP_QUERY:
-        return _parse_op_query(request_id, payload)
-    raise ProtocolError(
-        f"opcode {op_code} is not supported (only OP_MSG); OP_COMPRESSED needs negotiated compression"
-    )
+        request = _parse_op_msg(request_id, payload)
+    elif op_code == OP_QUERY:
+        request = _parse_op_query(request_id, payload)
+    else:
+        raise ProtocolError(
+            f"opcode {op_code} is not supported (only OP_MSG); OP_COMPRESSED needs negotiated compression"
+        )
+    request.size = length
+    return request
 
 
 def _parse_op_msg(request_id: int, payload: bytes) -> Request:

@@ -181,6 +181,8 @@ def test_aborted_transaction_yields_no_events(mongo_client: MongoClient, coll: C
 
 
 def test_transactions_are_delivered_in_commit_order(mongo_client: MongoClient, coll: Collection) -> None:
+    # Created up front: two open transactions both creating it implicitly would conflict (as in mongod).
+    coll.database.create_collection(coll.name)
     with (
         coll.watch(max_await_time_ms=AWAIT_MS) as stream,
         mongo_client.start_session() as first,

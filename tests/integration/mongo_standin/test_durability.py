@@ -163,3 +163,40 @@ def test_resuming_from_a_token_within_the_history_still_works(
     change = _watch_from(client, token)
     assert change is not None
     assert change["documentKey"] == {"_id": 1}
+
+
+@pytest.mark.parametrize("stop", ["terminate", "kill"])
+def test_collection_created_inside_a_transaction_survives_a_restart(
+    standin_factory: StandinFactory,
+    clients: Callable[[StandinProcess], MongoClient],
+    tmp_path: Path,
+    stop: str,
+) -> None:
+    # Regression: the implicit create was never journaled, so replay failed with KeyError.
+    standin = standin_factory(dbpath=str(tmp_path / "db"))
+    client = clients(standin)
+    with client.start_session() as session, session.start_transaction():
+        client["fresh_db"]["fresh_coll"].insert_one({"_id": 1}, session=session)
+    standin.stop() if stop == "terminate" else standin.kill()
+    standin.start()
+    after = clients(standin)["fresh_db"]
+    assert after.list_collection_names() == ["fresh_coll"]
+    assert after["fresh_coll"].find_one({"_id": 1}) == {"_id": 1}
+
+
+def test_renames_index_changes_and_image_settings_survive_a_kill(
+    standin_factory: StandinFactory, clients: Callable[[StandinProcess], MongoClient], tmp_path: Path
+) -> None:
+    standin = standin_factory(dbpath=str(tmp_path / "db"))
+    db = clients(standin)["app"]
+    db["items"].create_index("x", name="x_1")
+    db["items"].insert_one({"_id": 1, "x": 1})
+    db.command("collMod", "items", index={"name": "x_1", "hidden": True})
+    db.command("collMod", "items", changeStreamPreAndPostImages={"enabled": True})
+    db["items"].rename("renamed")
+    _crash_and_restart(standin)
+    after = clients(standin)["app"]
+    assert after.list_collection_names() == ["renamed"]
+    assert after["renamed"].index_information()["x_1"]["hidden"] is True
+    options = after["renamed"].options()
+    assert options["changeStreamPreAndPostImages"] == {"enabled": True}

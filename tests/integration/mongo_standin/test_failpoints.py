@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import pytest
+from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import AutoReconnect, NotPrimaryError, OperationFailure
+from pymongo.errors import AutoReconnect, ExecutionTimeout, NotPrimaryError, OperationFailure
 
 from .command_recorder import CommandRecorder
 from .conftest import ClientFactory, ConfigureFailPoint
-from .deadlines import wait_until
+from .deadlines import next_change, wait_until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -168,3 +170,68 @@ def test_block_connection_with_an_error_code_fails_after_the_delay(
     started = time.monotonic()
     _insert_fails_with(bare, {"_id": 1}, BAD_VALUE)
     assert time.monotonic() - started >= 0.35
+
+
+# --- the other fail points drivers' test suites use ------------------------------------------------
+
+
+@pytest.fixture
+def admin_fail_point(mongo_client: MongoClient) -> Iterator[Callable[..., None]]:
+    """Configures any named fail point and switches every one it touched off afterwards."""
+    touched: set[str] = set()
+
+    def configure(name: str, mode: Any, data: Mapping[str, Any] | None = None) -> None:
+        touched.add(name)
+        mongo_client.admin.command("configureFailPoint", name, mode=mode, data=dict(data or {}))
+
+    try:
+        yield configure
+    finally:
+        for name in touched:
+            mongo_client.admin.command("configureFailPoint", name, mode="off")
+
+
+def test_retryable_write_applied_before_the_connection_closed_is_not_applied_twice(
+    make_client: ClientFactory, mongo_db: Database, admin_fail_point: Callable[..., None]
+) -> None:
+    recorder = CommandRecorder()
+    coll = make_client(event_listeners=[recorder])[mongo_db.name]["items"]
+    admin_fail_point("onPrimaryTransactionalWrite", {"times": 1})
+    coll.update_one({"_id": 1}, {"$inc": {"n": 1}}, upsert=True)
+    assert len(recorder.started_named("update")) == 2
+    assert coll.find_one({"_id": 1}) == {"_id": 1, "n": 1}
+
+
+def test_retryable_write_failing_before_commit_every_time_writes_nothing(
+    make_client: ClientFactory, mongo_db: Database, admin_fail_point: Callable[..., None]
+) -> None:
+    coll = make_client()[mongo_db.name]["items"]
+    admin_fail_point("onPrimaryTransactionalWrite", {"times": 2}, {"failBeforeCommitExceptionCode": 1})
+    with pytest.raises(AutoReconnect):
+        coll.insert_one({"_id": 1})
+    assert coll.count_documents({}) == 0
+
+
+def test_max_time_always_time_out_fails_only_commands_with_max_time_ms(
+    bare: Collection, admin_fail_point: Callable[..., None]
+) -> None:
+    bare.insert_one({"_id": 1})
+    admin_fail_point("maxTimeAlwaysTimeOut", "alwaysOn")
+    with pytest.raises(ExecutionTimeout):
+        bare.find_one({"_id": 1}, max_time_ms=60_000)
+    assert bare.find_one({"_id": 1}) == {"_id": 1}
+
+
+def test_change_stream_resumes_after_a_get_more_fails_once_its_cursor_is_checked_out(
+    make_client: ClientFactory, mongo_db: Database, admin_fail_point: Callable[..., None]
+) -> None:
+    mongo_db.create_collection("items")
+    recorder = CommandRecorder()
+    coll = make_client(event_listeners=[recorder])[mongo_db.name]["items"]
+    with coll.watch(max_await_time_ms=200) as stream:
+        admin_fail_point("failGetMoreAfterCursorCheckout", {"times": 1}, {"errorCode": 10107})
+        coll.insert_one({"_id": 1})
+        assert next_change(stream)["documentKey"] == {"_id": 1}
+    failed = [event for event in recorder.failed_events if event.command_name == "getMore"]
+    assert failed[0].failure["errorLabels"] == ["ResumableChangeStreamError"]
+    assert len(recorder.started_named("aggregate")) == 2

@@ -281,3 +281,39 @@ def test_raw_commit_of_a_continued_transaction_makes_its_writes_visible(
         _raw_end_transaction(client, session, "commitTransaction", 1)
     assert accounts["accounts"].count_documents({}) == 1
     assert accounts["ledger"].count_documents({}) == 1
+
+
+def test_collection_created_in_a_transaction_exists_only_once_committed(
+    mongo_client: MongoClient, mongo_db: Database
+) -> None:
+    with mongo_client.start_session() as session, session.start_transaction():
+        mongo_db["created_here"].insert_one({"_id": 1}, session=session)
+        assert "created_here" not in mongo_db.list_collection_names()
+    assert mongo_db.list_collection_names() == ["created_here"]
+    assert mongo_db["created_here"].find_one({"_id": 1}) == {"_id": 1}
+
+
+def test_collection_created_in_an_aborted_transaction_does_not_exist(
+    mongo_client: MongoClient, mongo_db: Database
+) -> None:
+    with mongo_client.start_session() as session:
+        session.start_transaction()
+        mongo_db["created_here"].insert_one({"_id": 1}, session=session)
+        session.abort_transaction()
+    assert "created_here" not in mongo_db.list_collection_names()
+
+
+def test_second_transaction_creating_the_same_collection_gets_a_write_conflict(
+    mongo_client: MongoClient, mongo_db: Database
+) -> None:
+    with mongo_client.start_session() as first, mongo_client.start_session() as second:
+        first.start_transaction()
+        second.start_transaction()
+        mongo_db["created_here"].insert_one({"_id": 1}, session=first)
+        with pytest.raises(OperationFailure) as failure:
+            mongo_db["created_here"].insert_one({"_id": 2}, session=second)
+        assert failure.value.code == WRITE_CONFLICT
+        assert failure.value.has_error_label("TransientTransactionError")
+        second.abort_transaction()
+        first.commit_transaction()
+    assert [doc["_id"] for doc in mongo_db["created_here"].find()] == [1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,8 +91,9 @@ class Context:
 
         return check_collection_name(self.body[self.name])
 
-    @property
+    @functools.cached_property
     def namespace(self) -> tuple[str, str]:
+        """(db, collection), checked once per command: handlers ask for it many times."""
         return (self.db, self.collection_name())
 
     def deadline(self, default_seconds: float = 60.0) -> float:
@@ -109,6 +111,8 @@ class Context:
 
 
 def check_fields(spec: CommandSpec, body: dict[str, Any]) -> None:
+    if "*" in spec.fields:
+        return  # the command takes arbitrary fields (currentOp's filter)
     for key in body:
         if key != spec.name and key not in spec.fields and key not in GENERIC_FIELDS:
             raise UnknownFieldError(f"BSON field '{spec.name}.{key}' is an unknown field.")
@@ -128,6 +132,8 @@ def load_all() -> None:
         ddl,
         explain,
         reads,
+        server_info,
+        sessions,
         txn,
         writes,
     )

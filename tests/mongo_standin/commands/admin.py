@@ -13,6 +13,7 @@ from tests.mongo_standin.history import wall_time
 
 REPLICA_SET = "rs0"
 MAX_WIRE_VERSION = 21  # MongoDB 7.0
+VERSION = "7.0.0"
 HELLO_FIELDS = (
     "helloOk",
     "client",
@@ -80,7 +81,7 @@ def ping(ctx: Context) -> dict[str, Any]:
 @command("buildInfo", "buildinfo")
 def build_info(ctx: Context) -> dict[str, Any]:
     return {
-        "version": "7.0.0",
+        "version": VERSION,
         "gitVersion": "mongo-standin",
         "versionArray": [7, 0, 0, 0],
         "modules": [],
@@ -90,18 +91,6 @@ def build_info(ctx: Context) -> dict[str, Any]:
         "storageEngines": ["standin"],
         "ok": 1.0,
     }
-
-
-@command("endSessions", "killSessions")
-def end_sessions(ctx: Context) -> dict[str, Any]:
-    sessions = ctx.target
-    if not isinstance(sessions, list):
-        raise BadValueError(f"{ctx.name} needs an array of session ids", code=14)
-    for lsid in sessions:
-        session = ctx.engine.sessions.end(lsid)
-        if session is not None and session.txn is not None:
-            ctx.engine.abort(session.txn)
-    return {"ok": 1.0}
 
 
 @command("listDatabases", fields=("nameOnly", "filter", "authorizedDatabases"), admin_only=True)
@@ -117,7 +106,9 @@ def list_databases(ctx: Context) -> dict[str, Any]:
 
 @command("configureFailPoint", fields=("mode", "data"), admin_only=True)
 def configure_fail_point(ctx: Context) -> dict[str, Any]:
-    if ctx.target != "failCommand":
-        raise NotImplementedByStandinError(f"fail point {ctx.target!r} (only failCommand)")
-    ctx.engine.failpoint.configure(ctx.body.get("mode"), ctx.body.get("data"))
-    return {"count": 0, "ok": 1.0}
+    point = ctx.engine.failpoints.get(ctx.target)
+    if point is None:
+        names = ", ".join(sorted(ctx.engine.failpoints))
+        raise NotImplementedByStandinError(f"fail point {ctx.target!r} (the stand-in has {names})")
+    count = point.configure(ctx.body.get("mode"), ctx.body.get("data"))
+    return {"count": count, "ok": 1.0}

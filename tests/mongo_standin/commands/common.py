@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 from tests.mongo_standin.commands import Context
 from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
 from tests.mongo_standin.locks import TxnLockBusy
-from tests.mongo_standin.query import Predicate
+from tests.mongo_standin.oplog import is_oplog, oplog_entries
+from tests.mongo_standin.query import Predicate, compile_filter
 from tests.mongo_standin.sorting import sort_documents
 
 T = TypeVar("T")
@@ -21,6 +22,10 @@ def matching(
     """Documents matching ``spec`` (``predicate`` is its compiled form, if the caller has it)."""
     if spec is not None and not isinstance(spec, dict):
         raise BadValueError("filter must be an object", code=14)
+    if is_oplog(*ctx.namespace):
+        match = predicate or compile_filter(spec)
+        docs = [entry for entry in oplog_entries(ctx.engine.history) if match(entry)]
+        return sort_documents(docs, sort) if sort else docs
     docs = ctx.engine.read(ctx.txn, ctx.namespace, spec, predicate)
     return sort_documents(docs, sort) if sort else docs
 
@@ -34,19 +39,24 @@ def retry_locked(ctx: Context, action: Callable[[], T]) -> T:
             ctx.engine.wait_for(busy.txn, ctx.deadline())
 
 
-def check_hint(ctx: Context, hint: Any) -> None:
+def check_hint(ctx: Context, hint: Any, spec: Any = None) -> str | None:
+    """The hinted index's name ("$natural" for a collection scan), or None without a hint.
+
+    As in mongod, a hint must name an index the planner may use for this filter: not a hidden
+    index, and a partial index only when the filter implies its partialFilterExpression.
+    """
     if hint is None:
-        return
-    coll = ctx.engine.collection(*ctx.namespace)
-    indexes = coll.index_documents() if coll is not None else []
-    if isinstance(hint, str):
-        if any(i["name"] == hint for i in indexes):
-            return
-    elif isinstance(hint, dict):
-        if hint == {"$natural": 1} or hint == {"$natural": -1}:
-            return
-        if any(i["key"] == hint for i in indexes):
-            return
+        return None
+    if isinstance(hint, dict) and hint in ({"$natural": 1}, {"$natural": -1}):
+        return "$natural"
+    coll = ctx.engine.collection(*ctx.namespace, ctx.txn)
+    if coll is not None and (hint == "_id_" or hint == {"_id": 1}):
+        return "_id_"
+    for index in coll.indexes.values() if coll is not None else []:
+        if hint in (index.spec.name, index.spec.key) and index.spec.usable_for(
+            spec if isinstance(spec, dict) else None
+        ):
+            return index.spec.name
     raise BadValueError(
         "error processing query: planner returned error :: caused by :: hint provided does not "
         "correspond to an existing index"

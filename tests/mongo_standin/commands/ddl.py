@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from tests.mongo_standin.commands import Context, command
-from tests.mongo_standin.commands.common import refuse
+from tests.mongo_standin.commands.common import refuse, retry_locked
 from tests.mongo_standin.cursors import open_cursor
 from tests.mongo_standin.errors import BadValueError, CommandError, NotImplementedByStandinError
 from tests.mongo_standin.indexes import IndexSpec
 from tests.mongo_standin.query import compile_filter
+from tests.mongo_standin.storage import check_collection_name
 
 
 @command(
@@ -56,11 +57,16 @@ def create(ctx: Context) -> dict[str, Any]:
             "apiDeprecationErrors",
         )
     }
+    images = options.pop("changeStreamPreAndPostImages", None)
     if options:
         raise NotImplementedByStandinError(f"create option(s) {sorted(options)}")
-    if ctx.engine.collection(*ctx.namespace) is not None:
+    if images is not None:
+        options["changeStreamPreAndPostImages"] = _images_option(images)
+    if ctx.engine.collection(*ctx.namespace, ctx.txn) is not None:
         raise CommandError(f"Collection {'.'.join(ctx.namespace)} already exists.", code=48)
-    ctx.engine.ensure_collection(ctx.unit, *ctx.namespace)
+    retry_locked(
+        ctx, lambda: ctx.engine.ensure_collection(ctx.unit, *ctx.namespace, options or None, txn=ctx.txn)
+    )
     return {"ok": 1.0}
 
 
@@ -107,13 +113,20 @@ def list_indexes(ctx: Context) -> dict[str, Any]:
     )
 
 
-@command("createIndexes", fields=("indexes", "commitQuorum"), in_transaction=False)
+@command("createIndexes", fields=("indexes", "commitQuorum"), in_transaction=True)
 def create_indexes(ctx: Context) -> dict[str, Any]:
     raw_specs = ctx.body.get("indexes")
     if not isinstance(raw_specs, list) or not raw_specs:
         raise BadValueError("Must specify at least one index to create", code=2)
-    existed = ctx.engine.collection(*ctx.namespace) is not None
-    coll = ctx.engine.ensure_collection(ctx.unit, *ctx.namespace)
+    existed = ctx.engine.collection(*ctx.namespace, ctx.txn) is not None
+    if ctx.txn is not None and ctx.engine.collection(*ctx.namespace) is not None:
+        # Since 4.4 a transaction may index only a collection it creates itself.
+        raise CommandError(
+            f"Cannot create new indexes on existing collection {'.'.join(ctx.namespace)} in a "
+            "multi-document transaction.",
+            code=263,
+        )
+    coll = retry_locked(ctx, lambda: ctx.engine.ensure_collection(ctx.unit, *ctx.namespace, txn=ctx.txn))
     before = len(coll.indexes) + 1
     created = 0
     for raw in raw_specs:
@@ -139,7 +152,10 @@ def create_indexes(ctx: Context) -> dict[str, Any]:
             raise CommandError(
                 f"An existing index has the same key pattern with different options: {other.name}", code=85
             )
-        ctx.engine.add_index(ctx.unit, coll, spec)
+        if ctx.txn is not None:
+            coll.add_index(spec)  # journaled with the collection when the transaction commits
+        else:
+            ctx.engine.add_index(ctx.unit, coll, spec)
         created += 1
     reply: dict[str, Any] = {
         "numIndexesBefore": before,
@@ -181,3 +197,75 @@ def drop_indexes(ctx: Context) -> dict[str, Any]:
     if target == {"_id": 1}:
         raise CommandError("cannot drop _id index", code=72)
     return {"nIndexesWas": before, "ok": 1.0}
+
+
+def _images_option(value: Any) -> dict[str, bool]:
+    if not isinstance(value, dict) or set(value) != {"enabled"} or not isinstance(value["enabled"], bool):
+        raise BadValueError("changeStreamPreAndPostImages must be an object {enabled: <bool>}", code=14)
+    return {"enabled": value["enabled"]}
+
+
+@command(
+    "collMod",
+    fields=(
+        "changeStreamPreAndPostImages",
+        "index",
+        "validator",
+        "validationLevel",
+        "validationAction",
+        "expireAfterSeconds",
+        "viewOn",
+        "pipeline",
+        "dryRun",
+    ),
+)
+def coll_mod(ctx: Context) -> dict[str, Any]:
+    refuse(
+        ctx, "validator", "validationLevel", "validationAction", "expireAfterSeconds", "viewOn", "pipeline"
+    )
+    coll = ctx.engine.collection(*ctx.namespace)
+    if coll is None:
+        raise CommandError(f"ns does not exist: {'.'.join(ctx.namespace)}", code=26)
+    changes: dict[str, Any] = {}
+    reply: dict[str, Any] = {"ok": 1.0}
+    if "changeStreamPreAndPostImages" in ctx.body:
+        changes["changeStreamPreAndPostImages"] = _images_option(ctx.body["changeStreamPreAndPostImages"])
+    index = ctx.body.get("index")
+    if index is not None:
+        changes["index"], reply["hidden_old"], reply["hidden_new"] = _index_change(coll, index)
+    ctx.engine.modify_collection(ctx.unit, coll, changes)
+    return reply
+
+
+def _index_change(coll: Any, index: Any) -> tuple[dict[str, Any], bool, bool]:
+    if not isinstance(index, dict) or "hidden" not in index or set(index) - {"name", "keyPattern", "hidden"}:
+        raise NotImplementedByStandinError("collMod index changes other than {name|keyPattern, hidden}")
+    found = [
+        i
+        for i in coll.indexes.values()
+        if index.get("name") in (None, i.spec.name) and index.get("keyPattern") in (None, i.spec.key)
+    ]
+    if len(found) != 1 or ("name" not in index and "keyPattern" not in index):
+        raise CommandError(f"cannot find index {index.get('name') or index.get('keyPattern')}", code=27)
+    spec = found[0].spec
+    return {"name": spec.name, "hidden": bool(index["hidden"])}, spec.hidden, bool(index["hidden"])
+
+
+@command("renameCollection", fields=("to", "dropTarget", "stayTemp"), admin_only=True)
+def rename_collection(ctx: Context) -> dict[str, Any]:
+    source, target = ctx.target, ctx.body.get("to")
+    if not isinstance(source, str) or not isinstance(target, str) or "." not in source or "." not in target:
+        raise BadValueError("renameCollection needs full namespaces 'db.collection' for both names", code=73)
+    (db, name), (to_db, to) = source.split(".", 1), target.split(".", 1)
+    if db != to_db:
+        raise NotImplementedByStandinError("renameCollection across databases")
+    check_collection_name(to)
+    coll = ctx.engine.collection(db, name)
+    if coll is None:
+        raise CommandError(f"Source collection {source} does not exist", code=26)
+    if name == to:
+        raise CommandError("Can't rename a collection to itself", code=20)
+    if ctx.engine.collection(db, to) is not None and not ctx.body.get("dropTarget"):
+        raise CommandError("target namespace exists", code=48)
+    ctx.engine.rename_collection(ctx.unit, coll, to, bool(ctx.body.get("dropTarget")))
+    return {"ok": 1.0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.mongo_standin.commands import Context, command
-from tests.mongo_standin.commands.common import matching
+from tests.mongo_standin.commands.common import check_hint, matching
 from tests.mongo_standin.errors import NotImplementedByStandinError
 from tests.mongo_standin.storage import check_collection_name
 
@@ -19,9 +19,13 @@ def explain(ctx: Context) -> dict[str, Any]:
         )
     name = check_collection_name(inner["find"])
     spec = inner.get("filter") or {}
+    sub = Context(ctx.engine, ctx.conn, "find", inner, ctx.db, ctx.session, ctx.txn)
+    hinted = check_hint(sub, inner.get("hint"), spec)
     coll = ctx.engine.collection(ctx.db, name)
     keys, index_name = coll.plan(spec) if coll is not None else (None, None)
-    sub = Context(ctx.engine, ctx.conn, "find", inner, ctx.db, ctx.session, ctx.txn)
+    if coll is not None and hinted is not None and hinted != index_name:
+        # The hinted index answers, scanned whole (or the collection, for $natural).
+        keys, index_name = (None, None) if hinted == "$natural" else (coll.index_keys(hinted), hinted)
     returned = len(matching(sub, spec))
     if keys is None:
         plan: dict[str, Any] = {"stage": "COLLSCAN", "filter": spec, "direction": "forward"}

@@ -11,7 +11,12 @@ from tests.mongo_standin.bsonvalues import sort_key
 from tests.mongo_standin.commands import Context, command
 from tests.mongo_standin.commands.common import check_hint, matching, refuse
 from tests.mongo_standin.cursors import cursor_reply, open_cursor
-from tests.mongo_standin.errors import BadValueError, NotImplementedByStandinError
+from tests.mongo_standin.errors import (
+    BadValueError,
+    CloseConnection,
+    CommandError,
+    NotImplementedByStandinError,
+)
 from tests.mongo_standin.paths import MISSING, resolve, split
 from tests.mongo_standin.projection import compile_projection
 
@@ -52,7 +57,7 @@ def _non_negative(ctx: Context, name: str) -> int:
 @command("find", fields=FIND_FIELDS, in_transaction=True)
 def find(ctx: Context) -> dict[str, Any]:
     refuse(ctx, "let", "collation", "min", "max", "returnKey", "showRecordId", "tailable", "awaitData")
-    check_hint(ctx, ctx.body.get("hint"))
+    check_hint(ctx, ctx.body.get("hint"), ctx.body.get("filter"))
     skip, limit = _non_negative(ctx, "skip"), _non_negative(ctx, "limit")
     single = bool(ctx.body.get("singleBatch")) or limit < 0
     limit = abs(limit)
@@ -67,7 +72,7 @@ def find(ctx: Context) -> dict[str, Any]:
         docs = docs[:limit]
     if single and batch_size is None and limit:
         batch_size = limit
-    return open_cursor(ctx, ".".join(ctx.namespace), [project(d) for d in docs], batch_size, 0, single)
+    return open_cursor(ctx, ".".join(ctx.namespace), [project(d) for d in docs], batch_size, limit, single)
 
 
 @command(
@@ -78,6 +83,14 @@ def get_more(ctx: Context) -> dict[str, Any]:
     if not isinstance(cursor_id, int):
         raise BadValueError("getMore needs a cursor id of type long", code=14)
     cursor = ctx.engine.cursors.get(cursor_id)
+    fault = ctx.engine.failpoints["failGetMoreAfterCursorCheckout"].fire()
+    if fault is not None:
+        if fault.close_connection:
+            raise CloseConnection()
+        raise CommandError(
+            "Failing command getMore due to failGetMoreAfterCursorCheckout fail point",
+            code=fault.error_code or 1,
+        )
     expected = f"{ctx.db}.{ctx.body.get('collection')}"
     if cursor.namespace != expected and not cursor.namespace.endswith(".$cmd.aggregate"):
         raise BadValueError(
@@ -111,7 +124,7 @@ def kill_cursors(ctx: Context) -> dict[str, Any]:
 @command("count", fields=("query", "limit", "skip", "hint", "collation", "fields"), in_transaction=False)
 def count(ctx: Context) -> dict[str, Any]:
     refuse(ctx, "collation")
-    check_hint(ctx, ctx.body.get("hint"))
+    check_hint(ctx, ctx.body.get("hint"), ctx.body.get("query"))
     docs = matching(ctx, ctx.body.get("query"))
     skip, limit = _non_negative(ctx, "skip"), abs(_non_negative(ctx, "limit"))
     n = max(0, len(docs) - skip)

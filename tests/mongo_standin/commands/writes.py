@@ -5,21 +5,22 @@ from __future__ import annotations
 import functools
 from typing import Any, cast
 
-from bson import ObjectId
-
 from tests.mongo_standin.bsonvalues import bson_identical
 from tests.mongo_standin.commands import Context, check_sub_fields, command
 from tests.mongo_standin.commands.common import check_hint, matching, now_millis, refuse, retry_locked
+from tests.mongo_standin.commands.documents import check_insert_size, check_updated_size, prepare_new_document
 from tests.mongo_standin.errors import BadValueError, CommandError, FailedToParseError
+from tests.mongo_standin.oplog import refuse_write
 from tests.mongo_standin.projection import compile_projection
 from tests.mongo_standin.query import compile_filter
 from tests.mongo_standin.storage import Collection, id_key
 from tests.mongo_standin.update import (
     UpdateStep,
+    apply_pipeline_update,
     apply_replacement,
     apply_update,
     is_replacement,
-    plan_update,
+    parse_update,
     upsert_seed,
     validate_replacement,
 )
@@ -30,20 +31,13 @@ UPDATE_STATEMENT = frozenset(
 DELETE_STATEMENT = frozenset({"q", "limit", "collation", "hint"})
 
 
-def prepare_new_document(doc: Any) -> dict[str, Any]:
-    if not isinstance(doc, dict):
-        raise BadValueError("document to insert must be an object", code=14)
-    if "_id" not in doc:
-        return {"_id": ObjectId(), **doc}
-    if isinstance(doc["_id"], list):
-        raise BadValueError("The '_id' value cannot be of type array", code=53)
-    if next(iter(doc)) != "_id":
-        return {"_id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
-    return doc
-
-
 def _target(ctx: Context) -> Collection:
-    return ctx.engine.ensure_collection(ctx.unit, *ctx.namespace)
+    """The collection written to, created implicitly (inside a transaction: as part of it)."""
+    coll = ctx.engine.collection(*ctx.namespace, ctx.txn)
+    if coll is not None:
+        return coll
+    refuse_write(*ctx.namespace)
+    return retry_locked(ctx, lambda: ctx.engine.ensure_collection(ctx.unit, *ctx.namespace, txn=ctx.txn))
 
 
 def _record_error(ctx: Context, errors: list[dict[str, Any]], index: int, exc: CommandError) -> None:
@@ -78,6 +72,7 @@ def insert(ctx: Context) -> dict[str, Any]:
     for index, raw in enumerate(documents):
         try:
             doc = prepare_new_document(raw)
+            check_insert_size(ctx, doc)
             write = functools.partial(ctx.engine.write, ctx.unit, ctx.txn, coll, "insert", None, doc)
             retry_locked(ctx, write)
             n += 1
@@ -93,20 +88,30 @@ def update_one_document(
 ) -> dict[str, Any]:
     """The updated document, written; ``old`` itself when the update changes no byte of it (a no-op)."""
     replacing = is_replacement(update)
+    paths = None
+    pipeline = isinstance(update, list)
     if replacing:
         new = apply_replacement(old, update)
+    elif pipeline:
+        new = apply_pipeline_update(old, update)
     else:
         now, ts = now_millis(), ctx.engine.clock.last
+        plan = plan if plan is not None else parse_update(update, inserting=False)
         new = apply_update(old, update, inserting=False, now=now, ts=ts, plan=plan)
+        paths = [path for _op, path, _arg in plan]
     if bson_identical(new, old):
         return old
-    ctx.engine.write(ctx.unit, ctx.txn, coll, "replace" if replacing else "update", old, new)
+    check_updated_size(new)
+    op = "replace" if replacing else "update"
+    ctx.engine.write(ctx.unit, ctx.txn, coll, op, old, new, paths, pipeline)
     return new
 
 
 def upsert_document(ctx: Context, coll: Collection, spec: Any, update: Any) -> dict[str, Any]:
     seed = upsert_seed(spec)
-    if is_replacement(update):
+    if isinstance(update, list):
+        new = apply_pipeline_update(seed, update)
+    elif is_replacement(update):
         validate_replacement(update)
         new = {k: v for k, v in update.items()}
         if "_id" in seed and "_id" not in new:
@@ -114,26 +119,30 @@ def upsert_document(ctx: Context, coll: Collection, spec: Any, update: Any) -> d
     else:
         new = apply_update(seed, update, inserting=True, now=now_millis(), ts=ctx.engine.clock.last)
     new = prepare_new_document(new)
+    check_updated_size(new)
     ctx.engine.write(ctx.unit, ctx.txn, coll, "insert", None, new)
     return new
 
 
-def _update_statement(ctx: Context, coll: Collection, stmt: dict[str, Any]) -> tuple[int, int, Any]:
+def _update_statement(
+    ctx: Context, coll: Collection, stmt: dict[str, Any]
+) -> tuple[int, int, dict[str, Any] | None]:
+    """(matched, modified, the upserted document or None)."""
     check_sub_fields("update.updates", stmt, UPDATE_STATEMENT)
     refuse(ctx, "arrayFilters", "collation", "c", where=stmt)
-    check_hint(ctx, stmt.get("hint"))
+    check_hint(ctx, stmt.get("hint"), stmt.get("q"))
     spec, update, multi = stmt.get("q", {}), stmt.get("u"), bool(stmt.get("multi", False))
     if multi and is_replacement(update):
         raise FailedToParseError("multi update is not supported for replacement-style update")
     predicate = compile_filter(spec)
+    # Parsed once, before matching: a malformed update fails even when nothing matches.
+    modifiers = not is_replacement(update) and not isinstance(update, list)
+    plan = parse_update(cast(dict[str, Any], update), inserting=False) if modifiers else None
     docs = matching(ctx, spec, stmt.get("sort"), predicate)
     if not multi:
         docs = docs[:1]
     matched = modified = 0
-    plan: list[UpdateStep] | None = None
     for doc in docs:
-        if plan is None and not is_replacement(update):
-            plan = plan_update(cast(dict[str, Any], update), inserting=False)  # once, not per document
 
         def one(doc: dict[str, Any] = doc, plan: list[UpdateStep] | None = plan) -> bool:
             current = ctx.engine.visible(ctx.txn, ctx.namespace, id_key(doc["_id"]))
@@ -147,7 +156,7 @@ def _update_statement(ctx: Context, coll: Collection, stmt: dict[str, Any]) -> t
         modified += int(changed)
     if not docs and stmt.get("upsert"):
         new = retry_locked(ctx, lambda: upsert_document(ctx, coll, spec, update))
-        return 1, 0, new["_id"]
+        return 1, 0, new
     return matched, modified, None
 
 
@@ -169,11 +178,11 @@ def update(ctx: Context) -> dict[str, Any]:
     errors: list[dict[str, Any]] = []
     for index, stmt in enumerate(statements):
         try:
-            matched, changed, new_id = _update_statement(ctx, coll, stmt)
+            matched, changed, inserted = _update_statement(ctx, coll, stmt)
             n += matched
             modified += changed
-            if new_id is not None:
-                upserted.append({"index": index, "_id": new_id})
+            if inserted is not None:  # its _id may be null, still an upsert
+                upserted.append({"index": index, "_id": inserted["_id"]})
         except CommandError as exc:
             _record_error(ctx, errors, index, exc)
             if ordered:
@@ -190,6 +199,7 @@ def delete(ctx: Context) -> dict[str, Any]:
     statements = ctx.body.get("deletes")
     if not isinstance(statements, list) or not statements:
         raise BadValueError("Write batch sizes must be between 1 and 100000. Got 0 operations.", code=16)
+    refuse_write(*ctx.namespace)
     coll = ctx.engine.collection(*ctx.namespace)
     ordered = ctx.body.get("ordered", True)
     n = 0
@@ -198,7 +208,7 @@ def delete(ctx: Context) -> dict[str, Any]:
         try:
             check_sub_fields("delete.deletes", stmt, DELETE_STATEMENT)
             refuse(ctx, "collation", where=stmt)
-            check_hint(ctx, stmt.get("hint"))
+            check_hint(ctx, stmt.get("hint"), stmt.get("q"))
             limit = stmt.get("limit", 0)
             if limit not in (0, 1):
                 raise BadValueError(
@@ -247,7 +257,7 @@ def delete(ctx: Context) -> dict[str, Any]:
 )
 def find_and_modify(ctx: Context) -> dict[str, Any]:
     refuse(ctx, "collation", "arrayFilters", "let")
-    check_hint(ctx, ctx.body.get("hint"))
+    check_hint(ctx, ctx.body.get("hint"), ctx.body.get("query"))
     body = ctx.body
     remove, update_spec = bool(body.get("remove", False)), body.get("update")
     if remove == (update_spec is not None):
@@ -258,6 +268,8 @@ def find_and_modify(ctx: Context) -> dict[str, Any]:
         )
     spec = body.get("query") or {}
     project = compile_projection(body.get("fields"))
+    if update_spec is not None and not is_replacement(update_spec) and not isinstance(update_spec, list):
+        parse_update(update_spec, inserting=False)
     coll = _target(ctx)
     predicate = compile_filter(spec)
 
