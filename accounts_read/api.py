@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Literal
 from uuid import UUID
@@ -19,12 +22,37 @@ from accounts_read.schemas import (
     LedgerLineOut,
     LedgerPageOut,
 )
-from config.api_errors import ApiError, ErrorOut
+from config.api_auth import READ
+from config.api_errors import READS, ApiError, ErrorOut
 
 router = Router()
 
 Limit = Query(50, ge=1, le=200, description="Page size (1–200).")
 Offset = Query(0, ge=0, le=1_000_000, description="Items to skip.")
+
+
+_waiters_lock = threading.Lock()
+_waiters: threading.BoundedSemaphore | None = None
+
+
+@contextmanager
+def waiting_slot() -> Iterator[bool]:
+    """Whether this request may wait for ``min_version``: a process lets only so many wait at once.
+
+    A wait holds a server thread for up to READ_YOUR_WRITES_TIMEOUT_SECONDS; without a bound, a few
+    clients asking for versions that never come would hold every thread of the process.
+    """
+    global _waiters
+    with _waiters_lock:
+        if _waiters is None:
+            _waiters = threading.BoundedSemaphore(max(0, settings.READ_YOUR_WRITES_MAX_WAITERS) or 1)
+        semaphore = _waiters
+    acquired = settings.READ_YOUR_WRITES_MAX_WAITERS > 0 and semaphore.acquire(blocking=False)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            semaphore.release()
 
 
 def not_found(account_id: UUID) -> ApiError:
@@ -36,11 +64,21 @@ def not_found(account_id: UUID) -> ApiError:
     )
 
 
-@router.get("/accounts", response=AccountPageOut, summary="List accounts (read side)")
+@router.get(
+    "/accounts",
+    response={200: AccountPageOut, **READS},
+    summary="List accounts (read side)",
+    description="Every account, to every client with the read scope (a demo bank: no per-client accounts).",
+    auth=READ,
+)
 def list_accounts(
     request: HttpRequest,
     status: Literal["open", "closed"] | None = None,
-    owner: str | None = Query(None, max_length=200, description="Exact owner name."),
+    owner: str | None = Query(
+        None,
+        max_length=200,
+        description="Exact owner name: compared code point by code point (case, accents and emoji count).",
+    ),
     limit: int = Limit,
     offset: int = Offset,
 ) -> AccountPageOut:
@@ -55,15 +93,17 @@ def list_accounts(
 
 @router.get(
     "/accounts/{account_id}",
-    response={200: AccountOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: AccountOut, 404: ErrorOut, **READS},
     summary="One account (read side); ?min_version=N waits briefly for read-your-writes",
     description=(
         "Without min_version: the account as projected now. With min_version=N: waits up to "
         "READ_YOUR_WRITES_TIMEOUT_SECONDS (2 s by default) for the projection to reach version N. "
         "If it does not, the answer is still 200 with the account as it is, "
         "`min_version_reached: false` and the header `X-Min-Version-Reached: false`; an account "
-        "not projected at all by then is a 404."
+        "not projected at all by then is a 404. A process lets at most READ_YOUR_WRITES_MAX_WAITERS "
+        "requests wait at once; beyond that the answer comes at once, as if the wait had run out."
     ),
+    auth=READ,
 )
 def get_account(
     request: HttpRequest,
@@ -76,12 +116,13 @@ def get_account(
     if min_version is None:
         view = selectors.account_detail(account_id)
     else:
-        read = selectors.account_at_version(
-            account_id,
-            min_version,
-            timeout=settings.READ_YOUR_WRITES_TIMEOUT_SECONDS,
-            poll=settings.READ_YOUR_WRITES_POLL_SECONDS,
-        )
+        with waiting_slot() as may_wait:
+            read = selectors.account_at_version(
+                account_id,
+                min_version,
+                timeout=settings.READ_YOUR_WRITES_TIMEOUT_SECONDS if may_wait else 0.0,
+                poll=settings.READ_YOUR_WRITES_POLL_SECONDS,
+            )
         view, reached = read.account, read.reached
         response["X-Min-Version-Reached"] = "true" if reached else "false"
     if view is None:
@@ -92,8 +133,9 @@ def get_account(
 
 @router.get(
     "/accounts/{account_id}/ledger",
-    response={200: LedgerPageOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: LedgerPageOut, 404: ErrorOut, **READS},
     summary="An account's ledger lines, oldest first (read side)",
+    auth=READ,
 )
 def get_ledger(
     request: HttpRequest, account_id: UUID, limit: int = Limit, offset: int = Offset
@@ -110,10 +152,15 @@ def get_ledger(
     )
 
 
-@router.get("/daily-totals", response=list[DailyTotalOut], summary="Money moved per day and currency")
+@router.get(
+    "/daily-totals",
+    response={200: list[DailyTotalOut], **READS},
+    summary="Money moved per day and currency",
+    auth=READ,
+)
 def list_daily_totals(
     request: HttpRequest,
-    currency: str | None = Query(None, min_length=3, max_length=3),
+    currency: str | None = Query(None, pattern="^[A-Z]{3}$", description="An ISO 4217 code, such as EUR."),
     since: date | None = None,
     limit: int = Query(31, ge=1, le=366),
 ) -> list[DailyTotalOut]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -36,6 +37,7 @@ def page_context(selected: UUID | None, commands: dict[str, Any] | None = None) 
         **(commands if commands is not None else commands_context(selected)),
         "selected": selected,
         "refresh": REFRESH_TRIGGER,
+        "metrics_open": not settings.METRICS_TOKEN,
     }
 
 

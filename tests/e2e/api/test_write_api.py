@@ -82,17 +82,26 @@ def test_open_account_without_deposit(api: Client) -> None:
     ("body", "code"),
     [
         ({"owner": "   "}, "invalid_owner"),
-        ({"owner": "x" * 201}, "invalid_owner"),
+        ({"owner": "Ada\u2028Lovelace"}, "invalid_owner"),
         ({"owner": "Ada", "currency": "JPY"}, "invalid_currency"),
-        ({"owner": "Ada", "initial_deposit": "-1.00"}, "invalid_amount"),
-        ({"owner": "Ada", "initial_deposit": "1.001"}, "invalid_amount"),
+        ({"owner": "Ada", "initial_deposit": "1000000000.01"}, "invalid_amount"),
     ],
 )
 def test_open_account_refuses_invalid_values(api: Client, body: Json, code: str) -> None:
     assert_error(post(api, "/accounts", body), 422, code)
 
 
-@pytest.mark.parametrize("body", [{}, {"owner": 5}, {"owner": "Ada", "ammount": "1"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"owner": 5},
+        {"owner": "Ada", "ammount": "1"},
+        {"owner": "x" * 201},
+        {"owner": "Ada", "initial_deposit": "-1.00"},
+        {"owner": "Ada", "initial_deposit": "1.001"},
+    ],
+)
 def test_open_account_validates_fields(api: Client, body: Json) -> None:
     assert_error(post(api, "/accounts", body), 422, "validation_error")
 
@@ -135,7 +144,10 @@ def test_amount_as_json_number_is_refused(api: Client, amount: Any) -> None:
     assert "decimal string" in error["message"]
 
 
-@pytest.mark.parametrize("amount", ["abc", "1e5", "", "NaN", "1,50"])
+@pytest.mark.parametrize(
+    "amount",
+    ["abc", "1e5", "", "NaN", "1,50", "-1", "0.001", " 5", "5\n", "+5", "0005.10", "5.", ".5", "٥", "５"],
+)
 def test_amount_that_is_not_a_decimal_is_refused(api: Client, amount: str) -> None:
     account_id = opened(api)
     error = assert_error(post(api, f"/accounts/{account_id}/deposit", {"amount": amount}),
@@ -143,7 +155,7 @@ def test_amount_that_is_not_a_decimal_is_refused(api: Client, amount: str) -> No
     assert error["details"]["fields"][0]["field"] == "amount"
 
 
-@pytest.mark.parametrize("amount", ["0", "-1", "0.001", "1000000000.01"])
+@pytest.mark.parametrize("amount", ["0", "0.00", "1000000000.01"])
 def test_invalid_amount_is_refused(api: Client, amount: str) -> None:
     account_id = opened(api)
     assert_error(post(api, f"/accounts/{account_id}/deposit", {"amount": amount}), 422, "invalid_amount")

@@ -8,17 +8,11 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from accounts_read.models import AccountStatus, AccountView, LedgerEntryType
 from tests.factories.read_models import AccountViewFactory, DailyTotalFactory, LedgerLineFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client() -> Client:
-    return Client()
 
 
 def test_an_account_is_shown_with_amounts_as_decimal_strings(client):
