@@ -83,7 +83,9 @@ def execute(
     """
     client_key = idempotency_key if idempotency_key is not None else bootstrap.new_command_id()
     try:
-        result = bootstrap.handle(command, scoped_command_id(requesting_client(request).namespace, client_key))
+        result = bootstrap.handle(
+            command, scoped_command_id(requesting_client(request).namespace, client_key)
+        )
     except (domain.DomainError, app.ApplicationError) as exc:
         raise api_error(exc) from exc
     if result.replayed:

@@ -26,7 +26,7 @@ def _positive_amount_body() -> str:
     """Greater than zero and at most MAX_OPERATION_AMOUNT, in the money format (what the domain takes)."""
     top = int(MAX_OPERATION_AMOUNT)
     digits = str(top)
-    assert digits == "1" + "0" * (len(digits) - 1) and MAX_OPERATION_AMOUNT == top, "a power of ten"
+    assert digits == "1" + "0" * (len(digits) - 1) and top == MAX_OPERATION_AMOUNT, "a power of ten"
     below_top = rf"[1-9][0-9]{{0,{len(digits) - 2}}}(\.[0-9]{{1,2}})?"
     return rf"0\.(0[1-9]|[1-9][0-9]?)|{below_top}|{digits}(\.00?)?"
 
@@ -84,7 +84,7 @@ class OpenAccountIn(StrictSchema):
     owner: str = Field(
         max_length=MAX_OWNER_LENGTH,
         examples=["Ada Lovelace"],
-        description="Not blank, at most 200 characters, no control characters; surrounding blanks are dropped.",
+        description="Not blank, at most 200 characters, no control characters; outer blanks are dropped.",
         json_schema_extra={"pattern": OWNER_PATTERN},
     )
     initial_deposit: InitialDeposit | None = Field(None, description="Omitted or zero: opens empty.")

@@ -149,7 +149,9 @@ def run_command_form(request: HttpRequest, form_class: type[CommandForm]) -> Com
     if form.is_valid():
         command_id = form.cleaned_data["command_id"]
         try:
-            result = bootstrap.handle(form.command(), scoped_command_id(user_namespace(request.user), command_id))
+            result = bootstrap.handle(
+                form.command(), scoped_command_id(user_namespace(request.user), command_id)
+            )
         except (domain.DomainError, app.ApplicationError) as exc:
             form.add_error(None, refusal(exc))
         else:

@@ -69,7 +69,9 @@ def require_json_body(request: HttpRequest) -> None:
     declared = (request.content_type or "").lower()
     if declared == JSON_MEDIA_TYPE:
         return
-    has_body = request.META.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in request.META
+    has_body = (
+        request.META.get("CONTENT_LENGTH") not in (None, "", "0") or "HTTP_TRANSFER_ENCODING" in request.META
+    )
     if not declared and not has_body:
         return
     raise ApiError(

@@ -63,7 +63,9 @@ def parse_scopes(text: str | Iterable[str]) -> list[str]:
     wanted = {item.strip() for item in items if item.strip()}
     unknown = sorted(wanted - set(SCOPES))
     if unknown or not wanted:
-        raise ApiKeyError(f"scopes must be one or more of {', '.join(SCOPES)}; got {', '.join(unknown) or 'none'}")
+        raise ApiKeyError(
+            f"scopes must be one or more of {', '.join(SCOPES)}; got {', '.join(unknown) or 'none'}"
+        )
     return [scope for scope in SCOPES if scope in wanted]
 
 

@@ -24,7 +24,9 @@ FALLBACK_LIMIT = 10 * 1024 * 1024
 
 
 def is_chunked(environ: dict[str, Any]) -> bool:
-    return "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and not environ.get("CONTENT_LENGTH")
+    return "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and not environ.get(
+        "CONTENT_LENGTH"
+    )
 
 
 def _answer(start_response: StartResponse, status: str, code: str, message: str) -> list[bytes]:
@@ -41,13 +43,21 @@ class ChunkedBodyMiddleware:
         if not is_chunked(environ):
             return self.app(environ, start_response)
         if not environ.get("wsgi.input_terminated"):
-            return _answer(start_response, "411 Length Required", "length_required",
-                           "Send the body with a Content-Length: this server cannot read chunked bodies.")
+            return _answer(
+                start_response,
+                "411 Length Required",
+                "length_required",
+                "Send the body with a Content-Length: this server cannot read chunked bodies.",
+            )
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or FALLBACK_LIMIT
         body = environ["wsgi.input"].read(limit + 1)
         if len(body) > limit:
-            return _answer(start_response, "413 Request Entity Too Large", "payload_too_large",
-                           "The request body is too large.")
+            return _answer(
+                start_response,
+                "413 Request Entity Too Large",
+                "payload_too_large",
+                "The request body is too large.",
+            )
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         del environ["HTTP_TRANSFER_ENCODING"]

@@ -37,8 +37,9 @@ def metrics_registry() -> CollectorRegistry:
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     if not token_allows(request.headers.get("Authorization")):
-        answer = HttpResponse("Send METRICS_TOKEN as 'Authorization: Bearer TOKEN'.\n", status=401,
-                              content_type="text/plain")
+        answer = HttpResponse(
+            "Send METRICS_TOKEN as 'Authorization: Bearer TOKEN'.\n", status=401, content_type="text/plain"
+        )
         answer["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return answer
     return HttpResponse(generate_latest(metrics_registry()), content_type=CONTENT_TYPE_LATEST)

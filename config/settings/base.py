@@ -232,7 +232,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind the proxy (compose: nginx), the client's address is in X-Forwarded-For, which nginx sets
 # (it never passes on the client's own). Without a proxy, only the socket's address counts.
 BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_PROXY else ("REMOTE_ADDR",)
+AXES_CLIENT_IP_CALLABLE = "config.auth_backends.client_address"
 
 # Content-Security-Policy: every page (demo, admin, API docs) loads only this host's own files.
 CONTENT_SECURITY_POLICY = {

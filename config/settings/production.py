@@ -24,8 +24,24 @@ from .base import (
 )
 
 # Values copied from examples and compose files: never a real secret.
-PLACEHOLDERS = {"", "change-me", "changeme", "change-me-in-.env", "secret", "password", "root", "cqrs",
-                "admin", "mysql", "redis", "mongo", "guest", "test", "example", "build-only"}
+PLACEHOLDERS = {
+    "",
+    "change-me",
+    "changeme",
+    "change-me-in-.env",
+    "secret",
+    "password",
+    "root",
+    "cqrs",
+    "admin",
+    "mysql",
+    "redis",
+    "mongo",
+    "guest",
+    "test",
+    "example",
+    "build-only",
+}
 MIN_SECRET_KEY_LENGTH = 50
 MIN_TOKEN_LENGTH = 32
 GENERATE = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"

@@ -47,8 +47,7 @@ class Command(BaseCommand):
     def _create(self, name: str, scopes: str) -> None:
         key, raw_key = create_key(name, scopes)
         self.stdout.write(
-            f"created {key.name} with scopes {','.join(key.scopes)}; "
-            "copy the key now, it is not shown again:"
+            f"created {key.name} with scopes {','.join(key.scopes)}; copy the key now, it is not shown again:"
         )
         self.stdout.write(raw_key)
 
@@ -67,5 +66,5 @@ class Command(BaseCommand):
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
-            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
         self.stdout.write(f"\n{len(keys)} key(s), {sum(1 for key in keys if key.active)} active")

@@ -85,7 +85,8 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 
 
 @pytest.mark.parametrize(
-    "secret", ["change-me", "change-me-in-.env", "dev-only-insecure-key-do-not-use-in-production", "s3cret", "a" * 60]
+    "secret",
+    ["change-me", "change-me-in-.env", "dev-only-insecure-key-do-not-use-in-production", "s3cret", "a" * 60],
 )
 def test_production_refuses_a_placeholder_or_weak_secret_key(secret: str) -> None:
     result = _import_production({**VALID_PRODUCTION, "DJANGO_SECRET_KEY": secret})
@@ -155,13 +156,20 @@ def test_check_deploy_is_clean_under_production_settings() -> None:
 @pytest.mark.parametrize("entry", ["manage.py", "config.wsgi", "config.celery"])
 def test_no_process_falls_back_to_some_settings_when_none_are_named(entry: str) -> None:
     code = {
-        "manage.py": "import runpy, sys; sys.argv = ['manage.py', 'check']; runpy.run_path('manage.py', run_name='__main__')",
+        "manage.py": "import runpy, sys; sys.argv = ['manage.py', 'check']; "
+        "runpy.run_path('manage.py', run_name='__main__')",
         "config.wsgi": "import config.wsgi",
         "config.celery": "import config.celery",
     }[entry]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode != 0
     assert "DJANGO_SETTINGS_MODULE is not set" in result.stderr

@@ -74,7 +74,16 @@ def test_owner_longer_than_limit_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "owner",
-    ["Ada\x00Lovelace", "Ada\nLovelace", "Ada\x1b[31m", "Ada\n", "\tAda", "Ada\x85", "Ada\u2028Lovelace", "Ada\ud800"],
+    [
+        "Ada\x00Lovelace",
+        "Ada\nLovelace",
+        "Ada\x1b[31m",
+        "Ada\n",
+        "\tAda",
+        "Ada\x85",
+        "Ada\u2028Lovelace",
+        "Ada\ud800",
+    ],
 )
 def test_owner_with_control_characters_is_refused(owner: str) -> None:
     with pytest.raises(InvalidOwnerError, match="control characters"):
