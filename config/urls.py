@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("projector.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    re_path(r"^api/$", api_route_not_found),  # before ninja's own root page (an HTML 404)
     path("api/", api.urls),
     re_path(r"^api(?:/(?P<rest>.*))?$", api_route_not_found),
     path("admin/", admin.site.urls),

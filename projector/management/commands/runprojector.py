@@ -26,7 +26,7 @@ class Command(BaseCommand):
             "--metrics-port",
             type=int,
             default=settings.PROJECTOR_METRICS_PORT,
-            help="Serve Prometheus metrics on this port (0: off); with METRICS_TOKEN set, to that bearer only.",
+            help="Serve Prometheus metrics on this port (0: off); METRICS_TOKEN, if set, is required.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
