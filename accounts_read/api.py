@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from accounts_read import selectors
 from accounts_read.models import AccountView
@@ -30,6 +33,15 @@ router = Router()
 Limit = Query(50, ge=1, le=200, description="Page size (1–200).")
 Offset = Query(0, ge=0, le=1_000_000, description="Items to skip.")
 
+
+def _iso_date_only(value: object) -> object:
+    # Pydantic would take 0 as 1970-01-01; a day is written YYYY-MM-DD.
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise PydanticCustomError("iso_date", "must be a day written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 _waiters_lock = threading.Lock()
 _waiters: threading.BoundedSemaphore | None = None
@@ -161,7 +173,7 @@ def get_ledger(
 def list_daily_totals(
     request: HttpRequest,
     currency: str | None = Query(None, pattern="^[A-Z]{3}$", description="An ISO 4217 code, such as EUR."),
-    since: date | None = None,
+    since: IsoDate | None = Query(None, description="The first day, as YYYY-MM-DD."),
     limit: int = Query(31, ge=1, le=366),
 ) -> list[DailyTotalOut]:
     totals = selectors.daily_totals(currency=currency, since=since, limit=limit)

@@ -49,9 +49,13 @@ def assert_error(response: Any, status: int, code: str) -> Json:
 
 # --- 401 ----------------------------------------------------------------------------------------
 
-READ_ROUTES = ["/api/accounts", "/api/daily-totals", "/api/sync/status",
-               "/api/accounts/5b7e4f4e-2d1c-4a57-9c0e-2f2b8d9a1c10",
-               "/api/accounts/5b7e4f4e-2d1c-4a57-9c0e-2f2b8d9a1c10/ledger"]
+READ_ROUTES = [
+    "/api/accounts",
+    "/api/daily-totals",
+    "/api/sync/status",
+    "/api/accounts/5b7e4f4e-2d1c-4a57-9c0e-2f2b8d9a1c10",
+    "/api/accounts/5b7e4f4e-2d1c-4a57-9c0e-2f2b8d9a1c10/ledger",
+]
 
 
 @pytest.mark.parametrize("path", READ_ROUTES)
@@ -61,7 +65,9 @@ def test_a_read_without_a_key_is_a_json_401(anonymous_client: Client, path: str)
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_a_command_without_a_key_is_a_json_401_and_runs_nothing(anonymous_client: Client, write_side: Any) -> None:
+def test_a_command_without_a_key_is_a_json_401_and_runs_nothing(
+    anonymous_client: Client, write_side: Any
+) -> None:
     assert_error(open_account(anonymous_client), 401, "unauthenticated")
     assert write_side["accounts"].count_documents({}) == 0
 
@@ -115,7 +121,10 @@ def test_a_write_only_key_may_command_but_not_read(make_api_key: Callable[..., s
     [
         ("text/plain", '{"owner": "Mallory"}'),
         ("application/x-www-form-urlencoded", "owner=Mallory"),
-        ("multipart/form-data; boundary=XyZ", '--XyZ\r\nContent-Disposition: form-data; name="owner"\r\n\r\nMallory\r\n--XyZ--\r\n'),
+        (
+            "multipart/form-data; boundary=XyZ",
+            '--XyZ\r\nContent-Disposition: form-data; name="owner"\r\n\r\nMallory\r\n--XyZ--\r\n',
+        ),
     ],
 )
 def test_a_command_whose_body_is_not_json_is_a_415(
@@ -128,7 +137,9 @@ def test_a_command_whose_body_is_not_json_is_a_415(
 
 
 def test_json_with_a_charset_is_json(client: Client, write_side: Any) -> None:
-    response = client.post("/api/accounts", '{"owner": "Ada"}', content_type="application/json; charset=utf-8")
+    response = client.post(
+        "/api/accounts", '{"owner": "Ada"}', content_type="application/json; charset=utf-8"
+    )
     assert response.status_code == 201
 
 
@@ -158,7 +169,9 @@ def test_writes_over_the_budget_are_a_429_with_retry_after(
     assert busy.get("/api/accounts").status_code == 200, "reads are not limited"
 
 
-def test_a_limit_of_zero_turns_the_budget_off(make_api_key: Callable[..., str], write_side: Any, settings: Any) -> None:
+def test_a_limit_of_zero_turns_the_budget_off(
+    make_api_key: Callable[..., str], write_side: Any, settings: Any
+) -> None:
     settings.API_WRITE_RATE_LIMIT = 0
     client = keyed(make_api_key())
     assert {open_account(client).status_code for _ in range(5)} == {201}

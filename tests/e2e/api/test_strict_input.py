@@ -51,7 +51,9 @@ def test_the_schema_publishes_the_money_and_owner_patterns(document: Json) -> No
     assert schemas["OpenAccountIn"]["properties"]["currency"]["enum"] == ["EUR", "USD", "GBP", "CHF"]
 
 
-@pytest.mark.parametrize("amount", [" 5", "5\n", "+5", "-5", "0005.10", "٥", "５", "5.", ".5", "1e2", "5.001"])
+@pytest.mark.parametrize(
+    "amount", [" 5", "5\n", "+5", "-5", "0005.10", "٥", "５", "5.", ".5", "1e2", "5.001"]
+)
 def test_money_that_is_not_plain_ascii_decimal_is_refused(api: Client, amount: str) -> None:
     account_id = post(api, "/accounts", {"owner": "Ada"}).json()["account_id"]
     response = post(api, f"/accounts/{account_id}/deposit", {"amount": amount})

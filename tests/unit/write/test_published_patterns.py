@@ -25,7 +25,9 @@ from accounts_write.schemas import (
 )
 
 money_like = st.from_regex(r"[-+ ]?[0-9٥５]{0,12}(\.[0-9]{0,3})?[\n ]?", fullmatch=True)
-tricky = st.sampled_from([" ", "\u00a0", "\u200d", "\u200c", "\u0301", "\n", "\t", "\x85", "\u2028", "\u3000", "a", "😀"])
+tricky = st.sampled_from(
+    [" ", "\u00a0", "\u200d", "\u200c", "\u0301", "\n", "\t", "\x85", "\u2028", "\u3000", "a", "😀"]
+)
 names = st.lists(st.one_of(tricky, st.characters(codec="utf-8")), max_size=8).map("".join)
 
 
@@ -39,7 +41,9 @@ def amount_accepted(value: str) -> bool:
 
 def initial_deposit_accepted(value: str) -> bool:
     try:
-        deposit = Decimal(OpenAccountIn.model_validate({"owner": "Ada", "initial_deposit": value}).initial_deposit or 0)
+        deposit = Decimal(
+            OpenAccountIn.model_validate({"owner": "Ada", "initial_deposit": value}).initial_deposit or 0
+        )
         if deposit != 0:
             checked_amount(deposit)
     except (pydantic.ValidationError, DomainError):
@@ -81,7 +85,9 @@ def test_the_owner_pattern_and_length_are_what_opening_accepts(value: str) -> No
 
 
 def test_the_blanks_in_the_owner_pattern_are_the_ones_python_strips() -> None:
-    controls = {chr(code) for code in range(0x110000) if re.fullmatch(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", chr(code))}
+    controls = {
+        chr(code) for code in range(0x110000) if re.fullmatch(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", chr(code))
+    }
     blanks = {chr(code) for code in range(0x110000) if chr(code).isspace()} - controls
     assert all(re.fullmatch(OWNER_PATTERN, f"a{blank}a") for blank in blanks)
     assert not any(re.fullmatch(OWNER_PATTERN, blank) for blank in blanks)
