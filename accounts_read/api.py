@@ -173,7 +173,7 @@ def get_ledger(
 def list_daily_totals(
     request: HttpRequest,
     currency: str | None = Query(None, pattern="^[A-Z]{3}$", description="An ISO 4217 code, such as EUR."),
-    since: IsoDate | None = Query(None, description="The first day, as YYYY-MM-DD."),
+    since: IsoDate | None = None,
     limit: int = Query(31, ge=1, le=366),
 ) -> list[DailyTotalOut]:
     totals = selectors.daily_totals(currency=currency, since=since, limit=limit)
