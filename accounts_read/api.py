@@ -44,7 +44,7 @@ def _iso_date_only(value: object) -> object:
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 _waiters_lock = threading.Lock()
-_waiters: threading.BoundedSemaphore | None = None
+_waiters: tuple[int, threading.BoundedSemaphore] | None = None
 
 
 @contextmanager
@@ -55,11 +55,15 @@ def waiting_slot() -> Iterator[bool]:
     clients asking for versions that never come would hold every thread of the process.
     """
     global _waiters
+    size = settings.READ_YOUR_WRITES_MAX_WAITERS
+    if size <= 0:
+        yield False
+        return
     with _waiters_lock:
-        if _waiters is None:
-            _waiters = threading.BoundedSemaphore(max(0, settings.READ_YOUR_WRITES_MAX_WAITERS) or 1)
-        semaphore = _waiters
-    acquired = settings.READ_YOUR_WRITES_MAX_WAITERS > 0 and semaphore.acquire(blocking=False)
+        if _waiters is None or _waiters[0] != size:
+            _waiters = (size, threading.BoundedSemaphore(size))
+        semaphore = _waiters[1]
+    acquired = semaphore.acquire(blocking=False)
     try:
         yield acquired
     finally:
