@@ -51,17 +51,18 @@ def _require_money_format(value: str) -> str:
     return value
 
 
-def money_string(pattern: str, example: str) -> Any:
-    return Annotated[
-        str,
-        BeforeValidator(_reject_non_strings),
-        AfterValidator(_require_money_format),
-        Field(max_length=40, examples=[example], json_schema_extra={"pattern": pattern}),
-    ]
-
-
-Amount = money_string(AMOUNT_PATTERN, "12.50")
-InitialDeposit = money_string(INITIAL_DEPOSIT_PATTERN, "100.00")
+Amount = Annotated[
+    str,
+    BeforeValidator(_reject_non_strings),
+    AfterValidator(_require_money_format),
+    Field(max_length=40, examples=["12.50"], json_schema_extra={"pattern": AMOUNT_PATTERN}),
+]
+InitialDeposit = Annotated[
+    str,
+    BeforeValidator(_reject_non_strings),
+    AfterValidator(_require_money_format),
+    Field(max_length=40, examples=["100.00"], json_schema_extra={"pattern": INITIAL_DEPOSIT_PATTERN}),
+]
 
 # An owner's name: anything people use (letters of any script, ZWJ emoji sequences, ZWNJ, no-break
 # spaces, combining marks) but not blank and without control characters or line separators; the

@@ -99,9 +99,10 @@ def _write_limiter() -> SlidingWindowCounterRateLimiter:
     global _limiter
     with _storage_lock:
         if _limiter is None:
-            storage: Storage = storage_from_string(
+            storage = storage_from_string(
                 settings.RATE_LIMIT_STORAGE_URL, socket_connect_timeout=0.5, socket_timeout=0.5
             )
+            assert isinstance(storage, Storage)  # a redis:// URL: the synchronous storage
             _limiter = SlidingWindowCounterRateLimiter(storage)
         return _limiter
 

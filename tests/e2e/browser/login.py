@@ -16,14 +16,14 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 from playwright.sync_api import BrowserContext, Page
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
-def session_of(user: AbstractBaseUser) -> str:
+def session_of(user: User) -> str:
     """A session key of ``user``, stored in the database the stack reads."""
     client = Client()
     client.force_login(user)

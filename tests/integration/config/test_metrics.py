@@ -33,7 +33,7 @@ def test_metrics_want_the_token_once_one_is_set(anonymous_client: Client, settin
 
 def scrape(port: int, token: str | None) -> int:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers=headers)  # noqa: S310
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
             assert b"projector_events_total" in response.read()
