@@ -26,7 +26,7 @@ from accounts_read.schemas import (
     LedgerPageOut,
 )
 from config.api_auth import READ
-from config.api_errors import READS, ApiError, ErrorOut
+from config.api_errors import READS, ApiError, ErrorOut, refuse_unknown_query
 
 router = Router()
 
@@ -98,6 +98,7 @@ def list_accounts(
     limit: int = Limit,
     offset: int = Offset,
 ) -> AccountPageOut:
+    refuse_unknown_query(request, "status", "owner", "limit", "offset")
     page = selectors.account_list(status=status, owner=owner, limit=limit, offset=offset)
     return AccountPageOut(
         items=[AccountOut.of(view) for view in page.items],
@@ -127,6 +128,7 @@ def get_account(
     account_id: UUID,
     min_version: int | None = Query(None, ge=1, le=2**31 - 1, description="Wait for this version."),
 ) -> AccountOut:
+    refuse_unknown_query(request, "min_version")
     reached: bool | None = None
     view: AccountView | None
     if min_version is None:
@@ -156,6 +158,7 @@ def get_account(
 def get_ledger(
     request: HttpRequest, account_id: UUID, limit: int = Limit, offset: int = Offset
 ) -> LedgerPageOut:
+    refuse_unknown_query(request, "limit", "offset")
     if selectors.account_detail(account_id) is None:
         raise not_found(account_id)
     page = selectors.ledger_page(account_id, limit=limit, offset=offset)
@@ -180,5 +183,6 @@ def list_daily_totals(
     since: IsoDate | None = None,
     limit: int = Query(31, ge=1, le=366),
 ) -> list[DailyTotalOut]:
+    refuse_unknown_query(request, "currency", "since", "limit")
     totals = selectors.daily_totals(currency=currency, since=since, limit=limit)
     return [DailyTotalOut.of(total) for total in totals]

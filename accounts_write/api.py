@@ -30,7 +30,7 @@ from accounts_write.schemas import (
     TransferOut,
 )
 from config.api_auth import WRITE, WRITE_LIMIT, requesting_client
-from config.api_errors import COMMANDS, ApiError
+from config.api_errors import COMMANDS, ApiError, refuse_unknown_query
 from config.clients import scoped_command_id
 
 router = Router()
@@ -81,6 +81,7 @@ def execute(
 
     The result names the command id the client chose (or the one made for it), not the stored one.
     """
+    refuse_unknown_query(request)
     client_key = idempotency_key if idempotency_key is not None else bootstrap.new_command_id()
     try:
         result = bootstrap.handle(

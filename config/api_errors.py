@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
 from ninja import Schema
 
 
@@ -24,6 +25,15 @@ class ApiError(Exception):
         self.message = message
         self.details = details or {}
         self.headers = headers or {}
+
+
+def refuse_unknown_query(request: HttpRequest, *allowed: str) -> None:
+    """A query parameter the route does not take is a mistake to report (422), not to ignore."""
+    unknown = sorted(set(request.GET) - set(allowed))
+    if unknown:
+        fields = [{"field": name, "message": "not a parameter of this route"} for name in unknown]
+        names = ", ".join(repr(name) for name in unknown)
+        raise ApiError(422, "validation_error", f"Unknown query parameter(s): {names}.", {"fields": fields})
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from config.api_auth import READ
-from config.api_errors import GUARDED, ApiError, ErrorOut
+from config.api_errors import GUARDED, ApiError, ErrorOut, refuse_unknown_query
 from projector.bootstrap import outbox_store
 from projector.status import sync_status
 
@@ -84,11 +84,12 @@ class SyncStatusOut(Schema):
 
 @router.get(
     "/status",
-    response={200: SyncStatusOut, **GUARDED, 503: ErrorOut},
+    response={200: SyncStatusOut, **GUARDED, 422: ErrorOut, 503: ErrorOut},
     summary="Lag, backlog, checkpoint age, projector alive",
     auth=READ,
 )
 def get_sync_status(request: HttpRequest) -> SyncStatusOut:
+    refuse_unknown_query(request)
     try:
         status = sync_status(outbox_store())
     except DatabaseError as exc:

@@ -131,3 +131,27 @@ def test_a_known_path_answers_other_methods_with_a_json_405(
     assert response.status_code == 405
     assert set(response.json()["error"]["details"]["allowed"]) == allowed
     assert {item.strip() for item in response["Allow"].split(",")} == allowed
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/accounts?colour=red",
+        f"/api/accounts/{uuid4()}?limit=5",
+        "/api/sync/status?verbose=1",
+        "/api/accounts?=x",
+    ],
+)
+def test_a_query_parameter_the_route_does_not_take_is_a_422(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"
+    assert "Unknown query parameter" in response.json()["error"]["message"]
+
+
+def test_a_command_with_a_query_string_runs_nothing(api: Client, mongo_db: Database[Json]) -> None:
+    response = api.post(
+        "/api/accounts?dry_run=1", json.dumps({"owner": "Ada"}), content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert mongo_db["accounts"].count_documents({}) == 0
