@@ -141,3 +141,29 @@ def test_pages_carry_a_content_security_policy(client: Client) -> None:
         policy = client.get(path)["Content-Security-Policy"]
         assert "default-src 'self'" in policy and "script-src 'self'" in policy, path
         assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0], path
+
+
+def test_behind_the_proxy_failures_count_against_the_forwarded_address(
+    demo_user: User, settings: Any
+) -> None:
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.BEHIND_PROXY = True
+    guesser = Client(headers={"X-Forwarded-For": "203.0.113.7"})
+    for n in range(2):
+        guesser.post("/login/", {"username": "teller", "password": f"wrong-{n}"})
+    teller = Client(headers={"X-Forwarded-For": "198.51.100.2"})
+
+    assert guesser.post("/login/", {"username": "teller", "password": "teller-password-1"}).status_code == 429
+    assert teller.post("/login/", {"username": "teller", "password": "teller-password-1"}).status_code == 302
+
+
+def test_without_the_proxy_a_forged_forwarded_address_changes_nothing(demo_user: User, settings: Any) -> None:
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.BEHIND_PROXY = False
+    for n in range(2):
+        Client(headers={"X-Forwarded-For": f"203.0.113.{n}"}).post(
+            "/login/", {"username": "x", "password": "y"}
+        )
+    assert (
+        Client().post("/login/", {"username": "teller", "password": "teller-password-1"}).status_code == 429
+    )
