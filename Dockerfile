@@ -16,12 +16,16 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-RUN DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=build-only \
-    python manage.py collectstatic --noinput \
+# Production settings refuse placeholder secrets, so the build makes throwaway ones (never used again).
+RUN export DJANGO_SETTINGS_MODULE=config.settings.production \
+      DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+      METRICS_TOKEN="$(python -c 'import secrets; print(secrets.token_urlsafe(32))')" \
+      DATABASE_URL="mysql://build:$(python -c 'import secrets; print(secrets.token_hex(16))')@127.0.0.1:3306/build" \
+ && python manage.py collectstatic --noinput \
  && useradd --create-home --uid 10001 app \
  && chown -R app:app /app
 USER app
 
 ENV DJANGO_SETTINGS_MODULE=config.settings.production
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py ensure_mongo && exec gunicorn config.wsgi:application --bind 0.0.0.0:8000 --workers 3 --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py ensure_mongo && exec gunicorn -c config/gunicorn.py config.wsgi:application"]

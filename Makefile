@@ -11,7 +11,7 @@ DEMO_PORT ?= 8000
 DEMO_MONGO_PORT ?= 27017
 export DJANGO_SETTINGS_MODULE ?= config.settings.test
 
-.PHONY: help test lint typecheck imports pytest venv system-deps browser-deps services demo screenshot clean conformance
+.PHONY: help test lint typecheck imports pytest venv system-deps browser-deps proxy-deps services demo screenshot clean conformance
 
 help:
 	@echo "make test   - set up (venv, packages, services) and run lint, types, import rules and all tests with coverage"
@@ -36,6 +36,16 @@ browser-deps:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
 	  echo "installing chromium and fonts (needed by the browser tests)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-liberation >/dev/null; \
+	fi
+
+# Debian's nginx for the proxy tests: they run it with the same config/nginx template compose mounts.
+NGINX ?= /usr/sbin/nginx
+export NGINX
+proxy-deps:
+	@if [ ! -x "$(NGINX)" ]; then \
+	  echo "installing nginx (needed by the proxy tests)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx >/dev/null; \
+	  if command -v systemctl >/dev/null 2>&1; then $(SUDO) systemctl disable --now nginx >/dev/null 2>&1 || true; fi; \
 	fi
 
 $(STAMP): requirements.txt requirements-dev.txt | system-deps
@@ -74,7 +84,7 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 # The MongoDB stand-in is started by the test fixtures unless MONGO_URL points at a real replica set.
-pytest: $(STAMP) services browser-deps
+pytest: $(STAMP) services browser-deps proxy-deps
 	rm -f .coverage .coverage.*
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage combine -q
@@ -85,6 +95,7 @@ test: lint typecheck imports pytest
 # The stand-in keeps its data in .data/mongo (journaled) unless MONGO_URL names a real replica set.
 # Every process is stopped when the web server stops (Ctrl-C). The demo page's fault buttons are on,
 # and a poisoned account's event goes dead within seconds: 3 attempts, short backoff, quick sweeps.
+# The web server listens on 127.0.0.1 only: DEBUG is on, and its error pages show the settings.
 demo: export DJANGO_SETTINGS_MODULE = config.settings.local
 demo: export DEMO_FAULTS = true
 demo: export PROJECTOR_MAX_ATTEMPTS ?= 3
@@ -105,8 +116,8 @@ demo: $(STAMP) services
 	$(BIN)/python manage.py runprojector & pids="$$pids $$!"; \
 	$(BIN)/celery -A config.celery:app worker --loglevel INFO --concurrency 2 & pids="$$pids $$!"; \
 	$(BIN)/celery -A config.celery:app beat --loglevel INFO --schedule .data/celerybeat-schedule & pids="$$pids $$!"; \
-	echo "demo page: http://localhost:$(DEMO_PORT)/"; \
-	$(BIN)/python manage.py runserver 0.0.0.0:$(DEMO_PORT)
+	echo "demo page: http://127.0.0.1:$(DEMO_PORT)/ (log in with the user and password above)"; \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 # A PNG of the demo page for the README, made from the running stack (stand-in, web, projector).
 screenshot: $(STAMP) services browser-deps

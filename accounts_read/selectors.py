@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import BinaryField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from accounts_read.models import AccountView, DailyTotal, LedgerLine
 
@@ -39,8 +40,19 @@ def account_list(
     if status:
         accounts = accounts.filter(status=status)
     if owner:
-        accounts = accounts.filter(owner=owner)
+        accounts = exactly_owned_by(accounts, owner)
     return Page(list(accounts[offset : offset + limit]), accounts.count(), limit, offset)
+
+
+def exactly_owned_by(accounts: QuerySet[AccountView], owner: str) -> QuerySet[AccountView]:
+    """The accounts whose owner is ``owner`` code point for code point.
+
+    The column's collation (utf8mb4_unicode_ci) finds the candidates through the owner index, but
+    it equates "ada", "Ada" and "Ádá", every emoji, and "Ada" with "Ada "; the byte comparison
+    (binary strings have no padding) keeps only the exact name.
+    """
+    as_bytes = RawSQL("CAST(owner AS BINARY)", (), output_field=BinaryField())
+    return accounts.filter(owner=owner).alias(owner_bytes=as_bytes).filter(owner_bytes=owner.encode("utf-8"))
 
 
 def account_detail(account_id: uuid.UUID) -> AccountView | None:

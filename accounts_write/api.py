@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +29,9 @@ from accounts_write.schemas import (
     TransferIn,
     TransferOut,
 )
-from config.api_errors import ApiError, ErrorOut
+from config.api_auth import WRITE, WRITE_LIMIT, requesting_client
+from config.api_errors import COMMANDS, ApiError, refuse_unknown_query
+from config.clients import scoped_command_id
 
 router = Router()
 
@@ -47,14 +51,20 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     app.WriteStoreUnavailableError: (503, "write_store_unavailable"),
     app.WriteStoreError: (503, "write_store_error"),
 }
-ERROR_RESPONSES: dict[int, type[ErrorOut]] = {status: ErrorOut for status, _ in ERRORS.values()}
+# A command without a body (close) cannot be malformed JSON or too large.
+BODYLESS = {status: body for status, body in COMMANDS.items() if status not in (400, 413)}
+GUARD: dict[str, Any] = {"auth": WRITE, "throttle": WRITE_LIMIT}
 
 IdempotencyKey = Header(
     None,
     alias="Idempotency-Key",
     min_length=1,
     max_length=200,
-    description="Makes the command safe to repeat: a repeat returns the first response unchanged.",
+    pattern=r"^[!-~]([ -~]*[!-~])?$",
+    description=(
+        "Makes the command safe to repeat: a repeat by the same API key returns the first response "
+        "unchanged. Printable ASCII, at most 200 characters. Each key has its own namespace."
+    ),
 )
 
 
@@ -64,15 +74,24 @@ def api_error(exc: Exception) -> ApiError:
     return ApiError(status, code, str(exc), details)
 
 
-def execute(command: Command, command_id: str | None, response: HttpResponse) -> CommandResult:
-    """Run the command; mark replays; turn refusals into API errors."""
+def execute(
+    request: HttpRequest, command: Command, idempotency_key: str | None, response: HttpResponse
+) -> CommandResult:
+    """Run the command once per (API key, Idempotency-Key); mark replays; turn refusals into API errors.
+
+    The result names the command id the client chose (or the one made for it), not the stored one.
+    """
+    refuse_unknown_query(request)
+    client_key = idempotency_key if idempotency_key is not None else bootstrap.new_command_id()
     try:
-        result = bootstrap.handle(command, command_id)
+        result = bootstrap.handle(
+            command, scoped_command_id(requesting_client(request).namespace, client_key)
+        )
     except (domain.DomainError, app.ApplicationError) as exc:
         raise api_error(exc) from exc
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
-    return result
+    return replace(result, command_id=client_key)
 
 
 def account_out(result: CommandResult) -> AccountCommandOut:
@@ -80,7 +99,7 @@ def account_out(result: CommandResult) -> AccountCommandOut:
     return AccountCommandOut.of(result)
 
 
-@router.post("/accounts", response={201: AccountCommandOut, **ERROR_RESPONSES}, summary="Open an account")
+@router.post("/accounts", response={201: AccountCommandOut, **COMMANDS}, summary="Open an account", **GUARD)
 def open_account(
     request: HttpRequest,
     response: HttpResponse,
@@ -89,15 +108,16 @@ def open_account(
 ) -> Status[AccountCommandOut]:
     deposit = Decimal(payload.initial_deposit) if payload.initial_deposit is not None else None
     command = OpenAccount(owner=payload.owner, currency=payload.currency, initial_deposit=deposit)
-    out = account_out(execute(command, idempotency_key, response))
+    out = account_out(execute(request, command, idempotency_key, response))
     response["Location"] = f"{request.path.rstrip('/')}/{out.account_id}"
     return Status(201, out)
 
 
 @router.post(
     "/accounts/{account_id}/deposit",
-    response={200: AccountCommandOut, **ERROR_RESPONSES},
+    response={200: AccountCommandOut, **COMMANDS},
     summary="Deposit money",
+    **GUARD,
 )
 def deposit(
     request: HttpRequest,
@@ -107,13 +127,14 @@ def deposit(
     idempotency_key: str | None = IdempotencyKey,
 ) -> AccountCommandOut:
     command = DepositFunds(account_id=account_id, amount=Decimal(payload.amount))
-    return account_out(execute(command, idempotency_key, response))
+    return account_out(execute(request, command, idempotency_key, response))
 
 
 @router.post(
     "/accounts/{account_id}/withdraw",
-    response={200: AccountCommandOut, **ERROR_RESPONSES},
+    response={200: AccountCommandOut, **COMMANDS},
     summary="Withdraw money",
+    **GUARD,
 )
 def withdraw(
     request: HttpRequest,
@@ -123,13 +144,14 @@ def withdraw(
     idempotency_key: str | None = IdempotencyKey,
 ) -> AccountCommandOut:
     command = WithdrawFunds(account_id=account_id, amount=Decimal(payload.amount))
-    return account_out(execute(command, idempotency_key, response))
+    return account_out(execute(request, command, idempotency_key, response))
 
 
 @router.post(
     "/accounts/{account_id}/close",
-    response={200: AccountCommandOut, **ERROR_RESPONSES},
+    response={200: AccountCommandOut, **BODYLESS},
     summary="Close an account (its balance must be zero)",
+    **GUARD,
 )
 def close(
     request: HttpRequest,
@@ -137,13 +159,14 @@ def close(
     account_id: UUID,
     idempotency_key: str | None = IdempotencyKey,
 ) -> AccountCommandOut:
-    return account_out(execute(CloseAccount(account_id=account_id), idempotency_key, response))
+    return account_out(execute(request, CloseAccount(account_id=account_id), idempotency_key, response))
 
 
 @router.post(
     "/transfers",
-    response={200: TransferOut, **ERROR_RESPONSES},
+    response={200: TransferOut, **COMMANDS},
     summary="Transfer money between two accounts (one transaction)",
+    **GUARD,
 )
 def transfer(
     request: HttpRequest,
@@ -154,6 +177,6 @@ def transfer(
     command = TransferFunds(
         from_account=payload.from_account, to_account=payload.to_account, amount=Decimal(payload.amount)
     )
-    result = execute(command, idempotency_key, response)
+    result = execute(request, command, idempotency_key, response)
     assert isinstance(result, TransferResult)
     return TransferOut.of(result)

@@ -12,32 +12,64 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from accounts_write.application.results import AccountCommandResult, AccountState, TransferResult
+from accounts_write.domain.model import MAX_OWNER_LENGTH
+from accounts_write.domain.money import MAX_OPERATION_AMOUNT, Currency
 
-DECIMAL_PATTERN = r"^[+-]?\d+(\.\d+)?$"
-_DECIMAL_RE = re.compile(DECIMAL_PATTERN)
-_DECIMAL_HINT = 'must be a decimal string such as "12.50"'
+# Money is ASCII digits, no sign, no blanks, no exponent, no leading zeros beyond one, and one or
+# two decimals after a point if any: "0.50" and "12" yes; " 5", "+5", "0005.10", "5.", ".5", "٥" no.
+MONEY_FORMAT = r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$"
+_MONEY_RE = re.compile(MONEY_FORMAT)
+_MONEY_HINT = 'must be a decimal string such as "12.50" (ASCII digits, at most 2 decimals, no sign)'
+
+
+def _positive_amount_body() -> str:
+    """Greater than zero and at most MAX_OPERATION_AMOUNT, in the money format (what the domain takes)."""
+    top = int(MAX_OPERATION_AMOUNT)
+    digits = str(top)
+    assert digits == "1" + "0" * (len(digits) - 1) and top == MAX_OPERATION_AMOUNT, "a power of ten"
+    below_top = rf"[1-9][0-9]{{0,{len(digits) - 2}}}(\.[0-9]{{1,2}})?"
+    return rf"0\.(0[1-9]|[1-9][0-9]?)|{below_top}|{digits}(\.00?)?"
+
+
+# The patterns the OpenAPI document publishes: exactly what is accepted, checks of the format here
+# (422 validation_error) and of the value in the domain (422 invalid_amount) together.
+AMOUNT_PATTERN = rf"^({_positive_amount_body()})$"
+INITIAL_DEPOSIT_PATTERN = rf"^(0(\.00?)?|{_positive_amount_body()})$"
 
 
 def _reject_non_strings(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise PydanticCustomError("decimal_string", _DECIMAL_HINT)
+        raise PydanticCustomError("decimal_string", _MONEY_HINT)
     if isinstance(value, int | float):
-        raise PydanticCustomError("decimal_string", _DECIMAL_HINT + ", not a JSON number")
+        raise PydanticCustomError("decimal_string", _MONEY_HINT + ", not a JSON number")
     return value
 
 
-def _require_decimal_format(value: str) -> str:
-    if not _DECIMAL_RE.match(value.strip()):
-        raise PydanticCustomError("decimal_string", _DECIMAL_HINT + ', got "{value}"', {"value": value})
-    return value.strip()
+def _require_money_format(value: str) -> str:
+    if not _MONEY_RE.fullmatch(value):
+        raise PydanticCustomError("decimal_string", _MONEY_HINT + ', got "{value}"', {"value": value})
+    return value
 
 
-DecimalString = Annotated[
+Amount = Annotated[
     str,
     BeforeValidator(_reject_non_strings),
-    AfterValidator(_require_decimal_format),
-    Field(max_length=40, examples=["12.50"], json_schema_extra={"pattern": DECIMAL_PATTERN}),
+    AfterValidator(_require_money_format),
+    Field(max_length=40, examples=["12.50"], json_schema_extra={"pattern": AMOUNT_PATTERN}),
 ]
+InitialDeposit = Annotated[
+    str,
+    BeforeValidator(_reject_non_strings),
+    AfterValidator(_require_money_format),
+    Field(max_length=40, examples=["100.00"], json_schema_extra={"pattern": INITIAL_DEPOSIT_PATTERN}),
+]
+
+# An owner's name: anything people use (letters of any script, ZWJ emoji sequences, ZWNJ, no-break
+# spaces, combining marks) but not blank and without control characters or line separators; the
+# domain checks it (422 invalid_owner), and this pattern says the same in the OpenAPI document.
+_NOT_IN_NAMES = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+_BLANKS = r" \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+OWNER_PATTERN = rf"^[^{_NOT_IN_NAMES}]*[^{_NOT_IN_NAMES}{_BLANKS}][^{_NOT_IN_NAMES}]*$"
 
 
 def money(value: Decimal) -> str:
@@ -50,19 +82,28 @@ class StrictSchema(Schema):
 
 
 class OpenAccountIn(StrictSchema):
-    owner: str = Field(examples=["Ada Lovelace"], description="Non-blank, at most 200 characters.")
-    initial_deposit: DecimalString | None = Field(None, description="Omitted or zero: opens empty.")
-    currency: str = Field("EUR", description="One of EUR, USD, GBP, CHF.")
+    owner: str = Field(
+        max_length=MAX_OWNER_LENGTH,
+        examples=["Ada Lovelace"],
+        description="Not blank, at most 200 characters, no control characters; outer blanks are dropped.",
+        json_schema_extra={"pattern": OWNER_PATTERN},
+    )
+    initial_deposit: InitialDeposit | None = Field(None, description="Omitted or zero: opens empty.")
+    currency: str = Field(
+        "EUR",
+        description="One of EUR, USD, GBP, CHF.",
+        json_schema_extra={"enum": [currency.value for currency in Currency]},
+    )
 
 
 class AmountIn(StrictSchema):
-    amount: DecimalString = Field(description="Greater than zero, at most 2 decimal places.")
+    amount: Amount = Field(description="Greater than zero, at most 1000000000.00, at most 2 decimal places.")
 
 
 class TransferIn(StrictSchema):
     from_account: UUID
     to_account: UUID
-    amount: DecimalString
+    amount: Amount = Field(description="Greater than zero, at most 1000000000.00, at most 2 decimal places.")
 
 
 class AccountCommandOut(Schema):

@@ -23,6 +23,7 @@ from accounts_write.application import errors as app
 from accounts_write.application.results import AccountCommandResult, CommandResult, TransferResult
 from accounts_write.domain import errors as domain
 from accounts_write.forms import FORMS, CommandForm
+from config.clients import scoped_command_id, user_namespace
 from config.mongo import write_database
 from config.selection import selected_account
 
@@ -78,7 +79,7 @@ def _short(account_id: UUID) -> str:
     return str(account_id)[:8]
 
 
-def describe(kind: str, result: CommandResult) -> Answer:
+def describe(kind: str, result: CommandResult, command_id: str) -> Answer:
     if isinstance(result, TransferResult):
         source, target = result.from_account, result.to_account
         text = (
@@ -98,7 +99,7 @@ def describe(kind: str, result: CommandResult) -> Answer:
     text += f" ({events} event{'s' if events != 1 else ''})."
     if result.replayed:
         text = "Replayed, nothing ran again: this command id was already handled. First answer: " + text
-    return Answer(kind, text, result.replayed, result.command_id, account_id)
+    return Answer(kind, text, result.replayed, command_id, account_id)
 
 
 def account_choices() -> list[tuple[str, str]]:
@@ -142,16 +143,19 @@ class CommandOutcome:
 
 
 def run_command_form(request: HttpRequest, form_class: type[CommandForm]) -> CommandOutcome:
-    """Parse the posted form, run its command once per command id, and say what happened."""
+    """Parse the posted form, run its command once per (user, command id), and say what happened."""
     form = form_class(request.POST)
     answer: Answer | None = None
     if form.is_valid():
+        command_id = form.cleaned_data["command_id"]
         try:
-            result = bootstrap.handle(form.command(), form.cleaned_data["command_id"])
+            result = bootstrap.handle(
+                form.command(), scoped_command_id(user_namespace(request.user), command_id)
+            )
         except (domain.DomainError, app.ApplicationError) as exc:
             form.add_error(None, refusal(exc))
         else:
-            answer = describe(form.kind, result)
+            answer = describe(form.kind, result, command_id)
     selected = answer.account_id if answer is not None else selected_account(request)
     return CommandOutcome(commands_context(selected, form, answer), selected, answer is not None)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.operation import PathView
 
 from accounts_read.api import router as read_router
@@ -24,7 +25,10 @@ api = NinjaAPI(
     description=(
         "Commands go to the MongoDB write side; queries are answered from the MySQL read side, "
         'which the projector keeps in step. Amounts are decimal strings such as "12.50". '
-        'Errors are JSON: {"error": {"code", "message", "details"}}.'
+        'Errors are JSON: {"error": {"code", "message", "details"}}. '
+        "Every route takes an API key, `Authorization: Bearer KEY`: GET routes need its read scope, "
+        "commands its write scope; commands take JSON bodies only and are limited per key "
+        "(API_WRITE_RATE_LIMIT a minute; 429 with Retry-After beyond)."
     ),
     urls_namespace="api",
 )
@@ -75,7 +79,25 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(ApiError)
 def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-    return api.create_response(request, error_body(exc.code, exc.message, exc.details), status=exc.status)
+    response = api.create_response(request, error_body(exc.code, exc.message, exc.details), status=exc.status)
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = "This route needs an API key: send 'Authorization: Bearer KEY'."
+    response = api.create_response(request, error_body("unauthenticated", message), status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # Ninja adds Retry-After (whole seconds) to this answer.
+    message = f"Too many commands: at most {settings.API_WRITE_RATE_LIMIT} a minute per API key."
+    return api.create_response(request, error_body("rate_limited", message), status=429)
 
 
 @api.exception_handler(HttpError)

@@ -1,10 +1,13 @@
-"""Delivery: the Celery application (Redis broker); tasks are found in the apps' tasks modules."""
+"""Delivery: the Celery application (Redis broker); tasks are found in the apps' tasks modules.
 
-import os
+DJANGO_SETTINGS_MODULE must be set (the worker and beat refuse to guess).
+"""
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from config.settings_module import require_settings_module
+
+require_settings_module("config.celery (Celery worker or beat)")
 
 app = Celery("cqrs_sync")
 app.config_from_object("django.conf:settings", namespace="CELERY")

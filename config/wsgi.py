@@ -1,9 +1,15 @@
-"""Delivery: the WSGI application for gunicorn."""
+"""Delivery: the WSGI application for gunicorn (DJANGO_SETTINGS_MODULE must be set).
 
-import os
+Django reads no request body sent in chunks (no Content-Length); ``ChunkedBodyMiddleware`` reads
+what gunicorn decoded and hands it to Django with its length.
+"""
 
-from django.core.wsgi import get_wsgi_application
+from config.settings_module import require_settings_module
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+require_settings_module("config.wsgi (gunicorn)")
 
-application = get_wsgi_application()
+from django.core.wsgi import get_wsgi_application  # noqa: E402 (after the settings check)
+
+from config.chunked import ChunkedBodyMiddleware  # noqa: E402
+
+application = ChunkedBodyMiddleware(get_wsgi_application())

@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from config.api_errors import ApiError
+from config.api_auth import READ
+from config.api_errors import GUARDED, ApiError, ErrorOut, refuse_unknown_query
 from projector.bootstrap import outbox_store
 from projector.status import sync_status
 
@@ -81,8 +82,14 @@ class SyncStatusOut(Schema):
     checked_at: datetime
 
 
-@router.get("/status", response=SyncStatusOut, summary="Lag, backlog, checkpoint age, projector alive")
+@router.get(
+    "/status",
+    response={200: SyncStatusOut, **GUARDED, 422: ErrorOut, 503: ErrorOut},
+    summary="Lag, backlog, checkpoint age, projector alive",
+    auth=READ,
+)
 def get_sync_status(request: HttpRequest) -> SyncStatusOut:
+    refuse_unknown_query(request)
     try:
         status = sync_status(outbox_store())
     except DatabaseError as exc:

@@ -74,6 +74,11 @@ class ReconcileCollector(Collector):
 _COLLECTOR = ReconcileCollector()
 
 
+def scrape_time_collectors() -> list[Collector]:
+    """Collectors that read state at scrape time (for a registry of one's own: multiprocess mode)."""
+    return [_COLLECTOR]
+
+
 def register_collectors() -> None:
     """Idempotent: AppConfig.ready() may run more than once in tests."""
     with contextlib.suppress(ValueError):  # already registered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,8 @@ from accounts_write.domain.errors import (
 from accounts_write.domain.money import ZERO, Currency, checked_amount
 
 MAX_OWNER_LENGTH = 200
+# Unicode categories refused in names: controls, line and paragraph separators, surrogates.
+REFUSED_IN_NAMES = frozenset({"Cc", "Zl", "Zp", "Cs"})
 
 
 class AccountStatus(StrEnum):
@@ -30,15 +33,22 @@ class AccountStatus(StrEnum):
 
 
 def checked_owner(owner: str) -> str:
-    """The owner's name without surrounding blanks, or ``InvalidOwnerError`` saying why not."""
-    name = owner.strip() if isinstance(owner, str) else ""
+    """The owner's name without surrounding blanks, or ``InvalidOwnerError`` saying why not.
+
+    Names are what people use: any script, combining marks, emoji sequences joined by U+200D,
+    U+200C in Persian, no-break spaces. Refused are blank names and control characters (NUL, tabs,
+    newlines, C1 controls), line and paragraph separators and lone surrogates: junk in a display
+    name that breaks the lines, logs and documents it ends up in.
+    """
+    if not isinstance(owner, str):
+        raise InvalidOwnerError("owner must be text")
+    if any(unicodedata.category(char) in REFUSED_IN_NAMES for char in owner):
+        raise InvalidOwnerError("owner must not contain control characters or line breaks")
+    name = owner.strip()
     if not name:
         raise InvalidOwnerError("owner must not be blank")
     if len(name) > MAX_OWNER_LENGTH:
         raise InvalidOwnerError(f"owner must be at most {MAX_OWNER_LENGTH} characters, got {len(name)}")
-    if not name.isprintable():
-        # Control characters (NUL, newlines, ...) in a display name are junk that breaks consumers.
-        raise InvalidOwnerError("owner must not contain control characters")
     return name
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 T = TypeVar("T")
 
@@ -65,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_prometheus",
+    # Counts failed logins and locks out who keeps failing (admin and demo page logins).
+    "axes",
     # Listed so that /api/docs renders django-ninja's bundled Swagger UI, not one from a CDN.
     "ninja",
     # The composition root: the demo page shell and the demo's management commands.
@@ -83,7 +87,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.DemoLoginRequiredMiddleware",
     "config.middleware.ApiMethodNotAllowedMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -193,6 +200,63 @@ if RECONCILE_INTERVAL_SECONDS > 0:
         "schedule": RECONCILE_INTERVAL_SECONDS,
         "options": {"expires": RECONCILE_INTERVAL_SECONDS},
     }
+
+# --- Who may do what (docs/SECURITY.md) ------------------------------------------------------
+# The JSON API: bearer API keys (config.apikeys). A recognised key is remembered this long in each
+# process, so a revocation reaches every process within it.
+API_KEY_CACHE_SECONDS = env_float("API_KEY_CACHE_SECONDS", 5.0)
+# Commands a minute per API key (a sliding window in Redis); 0 turns the limit off (benchmarks).
+API_WRITE_RATE_LIMIT = env_int("API_WRITE_RATE_LIMIT", 600)
+RATE_LIMIT_STORAGE_URL = REDIS_URL
+# ?min_version= waits hold a server thread: at most this many wait at once in a process.
+READ_YOUR_WRITES_MAX_WAITERS = env_int("READ_YOUR_WRITES_MAX_WAITERS", 4)
+
+# The demo page and the admin: Django sessions, CSRF tokens, and a login page for the demo.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "demo"
+LOGOUT_REDIRECT_URL = "login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Strict"
+AUTHENTICATION_BACKENDS = [
+    "config.auth_backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After AXES_FAILURE_LIMIT failed logins from one address, that address may not log in for
+# AXES_COOLOFF_MINUTES (answer 429); a success clears the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("AXES_COOLOFF_MINUTES", 15.0))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind the proxy (compose: nginx), the client's address is in X-Forwarded-For, which nginx sets
+# (it never passes on the client's own). Without a proxy, only the socket's address counts.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+AXES_CLIENT_IP_CALLABLE = "config.auth_backends.client_address"
+
+# Content-Security-Policy: every page (demo, admin, API docs) loads only this host's own files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Prometheus: with a token set, /metrics (and the projector's metrics port) want it as a bearer
+# token; production requires one. Empty: open (developer machines).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 
 # --- Internationalisation, static files -------------------------------------------------------
 LANGUAGE_CODE = "en-us"

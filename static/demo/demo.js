@@ -62,8 +62,22 @@ document.addEventListener("click", (event) => {
   }
 });
 
-// A live part that holds the keyboard focus is not refreshed (its polling waits, see the page's
-// hx-trigger); a refresh already on its way when the focus arrived is dropped here.
+function holdsFocus(part) {
+  const focused = document.activeElement;
+  return Boolean(focused && focused !== document.body && part.contains(focused));
+}
+
+// A live part that holds the keyboard focus is not refreshed: its polling request is not sent
+// (here, not in an hx-trigger filter: that would need eval, which the page's CSP forbids) ...
+document.addEventListener("htmx:confirm", (event) => {
+  const part = event.detail.elt;
+  const polled = (part.getAttribute("hx-trigger") || "").startsWith("every ");
+  if (event.detail.verb === "get" && polled && holdsFocus(part)) {
+    event.preventDefault();
+  }
+});
+
+// ... and a refresh already on its way when the focus arrived is dropped here.
 document.addEventListener("htmx:beforeSwap", (event) => {
   const { target, requestConfig } = event.detail;
   const focused = document.activeElement;

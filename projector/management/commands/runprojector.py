@@ -9,9 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from prometheus_client import start_http_server
 
 from projector.bootstrap import build_runner, default_owner
+from projector.metrics_server import serve_metrics
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
             "--metrics-port",
             type=int,
             default=settings.PROJECTOR_METRICS_PORT,
-            help="Serve Prometheus metrics on this port (0: off).",
+            help="Serve Prometheus metrics on this port (0: off); METRICS_TOKEN, if set, is required.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         if options["metrics_port"]:
-            start_http_server(options["metrics_port"])
+            serve_metrics(options["metrics_port"])
         owner = options["owner"] or default_owner()
         self.stdout.write(f"projector {owner} running (SIGTERM or Ctrl-C stops it)")
         build_runner(owner=owner, stop=stop).run()

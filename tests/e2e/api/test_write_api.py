@@ -82,17 +82,26 @@ def test_open_account_without_deposit(api: Client) -> None:
     ("body", "code"),
     [
         ({"owner": "   "}, "invalid_owner"),
-        ({"owner": "x" * 201}, "invalid_owner"),
+        ({"owner": "Ada\u2028Lovelace"}, "invalid_owner"),
         ({"owner": "Ada", "currency": "JPY"}, "invalid_currency"),
-        ({"owner": "Ada", "initial_deposit": "-1.00"}, "invalid_amount"),
-        ({"owner": "Ada", "initial_deposit": "1.001"}, "invalid_amount"),
+        ({"owner": "Ada", "initial_deposit": "1000000000.01"}, "invalid_amount"),
     ],
 )
 def test_open_account_refuses_invalid_values(api: Client, body: Json, code: str) -> None:
     assert_error(post(api, "/accounts", body), 422, code)
 
 
-@pytest.mark.parametrize("body", [{}, {"owner": 5}, {"owner": "Ada", "ammount": "1"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"owner": 5},
+        {"owner": "Ada", "ammount": "1"},
+        {"owner": "x" * 201},
+        {"owner": "Ada", "initial_deposit": "-1.00"},
+        {"owner": "Ada", "initial_deposit": "1.001"},
+    ],
+)
 def test_open_account_validates_fields(api: Client, body: Json) -> None:
     assert_error(post(api, "/accounts", body), 422, "validation_error")
 
@@ -122,28 +131,34 @@ def test_withdraw(api: Client) -> None:
 
 def test_withdraw_beyond_balance_is_a_conflict(api: Client) -> None:
     account_id = opened(api, "10.00")
-    error = assert_error(post(api, f"/accounts/{account_id}/withdraw", {"amount": "10.01"}),
-                         409, "insufficient_funds")
+    error = assert_error(
+        post(api, f"/accounts/{account_id}/withdraw", {"amount": "10.01"}), 409, "insufficient_funds"
+    )
     assert "10.01" in error["message"]
 
 
 @pytest.mark.parametrize("amount", [12.5, 12, True])
 def test_amount_as_json_number_is_refused(api: Client, amount: Any) -> None:
     account_id = opened(api)
-    error = assert_error(post(api, f"/accounts/{account_id}/deposit", {"amount": amount}),
-                         422, "validation_error")
+    error = assert_error(
+        post(api, f"/accounts/{account_id}/deposit", {"amount": amount}), 422, "validation_error"
+    )
     assert "decimal string" in error["message"]
 
 
-@pytest.mark.parametrize("amount", ["abc", "1e5", "", "NaN", "1,50"])
+@pytest.mark.parametrize(
+    "amount",
+    ["abc", "1e5", "", "NaN", "1,50", "-1", "0.001", " 5", "5\n", "+5", "0005.10", "5.", ".5", "٥", "５"],
+)
 def test_amount_that_is_not_a_decimal_is_refused(api: Client, amount: str) -> None:
     account_id = opened(api)
-    error = assert_error(post(api, f"/accounts/{account_id}/deposit", {"amount": amount}),
-                         422, "validation_error")
+    error = assert_error(
+        post(api, f"/accounts/{account_id}/deposit", {"amount": amount}), 422, "validation_error"
+    )
     assert error["details"]["fields"][0]["field"] == "amount"
 
 
-@pytest.mark.parametrize("amount", ["0", "-1", "0.001", "1000000000.01"])
+@pytest.mark.parametrize("amount", ["0", "0.00", "1000000000.01"])
 def test_invalid_amount_is_refused(api: Client, amount: str) -> None:
     account_id = opened(api)
     assert_error(post(api, f"/accounts/{account_id}/deposit", {"amount": amount}), 422, "invalid_amount")
@@ -151,8 +166,9 @@ def test_invalid_amount_is_refused(api: Client, amount: str) -> None:
 
 def test_unknown_account_is_not_found(api: Client) -> None:
     missing = uuid4()
-    error = assert_error(post(api, f"/accounts/{missing}/deposit", {"amount": "1.00"}),
-                         404, "account_not_found")
+    error = assert_error(
+        post(api, f"/accounts/{missing}/deposit", {"amount": "1.00"}), 404, "account_not_found"
+    )
     assert error["details"] == {"account_id": str(missing)}
 
 
@@ -243,8 +259,11 @@ def test_repeated_open_returns_201_with_the_same_account(api: Client) -> None:
 def test_same_key_with_another_payload_is_a_conflict(api: Client) -> None:
     account_id = opened(api, None)
     post(api, f"/accounts/{account_id}/deposit", {"amount": "5.00"}, key="k")
-    assert_error(post(api, f"/accounts/{account_id}/deposit", {"amount": "6.00"}, key="k"),
-                 409, "idempotency_key_reused")
+    assert_error(
+        post(api, f"/accounts/{account_id}/deposit", {"amount": "6.00"}, key="k"),
+        409,
+        "idempotency_key_reused",
+    )
 
 
 def test_idempotency_key_longer_than_200_characters_is_refused(api: Client) -> None:
@@ -280,8 +299,9 @@ class ConflictingUnitOfWork(UnitOfWork):
 def test_store_failures_have_their_own_codes(
     client: Client, error: Exception, status: int, code: str
 ) -> None:
-    failing = CommandBus(lambda: ConflictingUnitOfWork(error), clock=bootstrap.utc_now,
-                         max_attempts=2, sleep=lambda _: None)
+    failing = CommandBus(
+        lambda: ConflictingUnitOfWork(error), clock=bootstrap.utc_now, max_attempts=2, sleep=lambda _: None
+    )
     with bootstrap.override_bus(failing):
         assert_error(post(client, "/accounts", {"owner": "Ada"}), status, code)
 
@@ -312,8 +332,13 @@ def test_openapi_document_is_valid_and_lists_every_command(client: Client) -> No
     document = client.get("/api/openapi.json").json()
     validate(document)
     paths = document["paths"]
-    for path in ("/api/accounts", "/api/accounts/{account_id}/deposit", "/api/accounts/{account_id}/withdraw",
-                 "/api/accounts/{account_id}/close", "/api/transfers"):
+    for path in (
+        "/api/accounts",
+        "/api/accounts/{account_id}/deposit",
+        "/api/accounts/{account_id}/withdraw",
+        "/api/accounts/{account_id}/close",
+        "/api/transfers",
+    ):
         assert "post" in paths[path], path
     amount = document["components"]["schemas"]["AmountIn"]["properties"]["amount"]
     assert amount["type"] == "string"

@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page
 from pymongo.database import Database
 
 from accounts_write.adapters.indexes import ensure_collections_and_indexes
+from tests.auth import issue_api_key
 from tests.e2e.browser.browser import Watch, chromium, watched_context
+from tests.e2e.browser.login import log_in, session_of
 from tests.e2e.browser.stack import DemoStack
 from tests.faults.conftest import database_url
 
@@ -24,7 +27,10 @@ def demo_stack(
     transactional_db: None, settings: Any, mongo_url: str, mongo_db: Database[Any]
 ) -> Iterator[DemoStack]:
     ensure_collections_and_indexes(mongo_db)
-    with DemoStack(database_url=database_url(settings), mongo_url=mongo_url, mongo_db=mongo_db.name) as stack:
+    key = issue_api_key(scopes="read")
+    with DemoStack(
+        database_url=database_url(settings), mongo_url=mongo_url, mongo_db=mongo_db.name, api_key=key
+    ) as stack:
         yield stack
 
 
@@ -40,9 +46,16 @@ def watch() -> Watch:
 
 
 @pytest.fixture
-def page(browser: Browser, watch: Watch, demo_stack: DemoStack) -> Iterator[Page]:
-    """A desktop-sized page on the demo; the test fails if it left the host or logged an error."""
+def demo_session(demo_user: User) -> str:
+    return session_of(demo_user)
+
+
+@pytest.fixture
+def page(demo_session: str, browser: Browser, watch: Watch, demo_stack: DemoStack) -> Iterator[Page]:
+    """A desktop-sized page on the demo, logged in as the demo user (the page wants a login); the
+    test fails if it left the host or logged an error."""
     with watched_context(browser, watch) as context:
+        log_in(context, demo_stack.base_url, demo_session)
         page = context.new_page()
         page.set_default_timeout(10_000)
         yield page

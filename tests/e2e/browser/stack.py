@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -68,8 +69,15 @@ class DemoStack:
     """``with DemoStack(...) as stack:`` — web on ``stack.base_url`` and a leading projector."""
 
     def __init__(
-        self, *, database_url: str, mongo_url: str, mongo_db: str, start_timeout: float = 60
+        self,
+        *,
+        database_url: str,
+        mongo_url: str,
+        mongo_db: str,
+        start_timeout: float = 60,
+        api_key: str | None = None,
     ) -> None:
+        self.api_key = api_key  # read scope, for /api/sync/status; made by `manage.py apikey` if None
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.start_timeout = start_timeout
@@ -97,6 +105,8 @@ class DemoStack:
         self.projector = ChildProcess("projector", [*manage, "runprojector", "--owner", "demo"], self.env)
 
     def __enter__(self) -> DemoStack:
+        if self.api_key is None:
+            self.api_key = self._make_api_key()
         self.web.start()
         self.projector.start()
         try:
@@ -116,8 +126,23 @@ class DemoStack:
         self.projector.stop()
 
     def get_json(self, path: str) -> Any:
-        with urllib.request.urlopen(self.base_url + path, timeout=5) as response:  # noqa: S310 (loopback)
+        request = urllib.request.Request(  # noqa: S310 (loopback)
+            self.base_url + path, headers={"Authorization": f"Bearer {self.api_key}"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
             return json.load(response)
+
+    def _make_api_key(self) -> str:
+        name = f"demo-stack-{uuid.uuid4().hex[:8]}"
+        output = subprocess.run(
+            [sys.executable, "manage.py", "apikey", "create", name, "--scopes", "read"],
+            cwd=str(REPO_ROOT),
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return output.strip().splitlines()[-1]
 
     def logs(self) -> str:
         return f"--- web:\n{self.web.log()[-3000:]}\n--- projector:\n{self.projector.log()[-3000:]}"

@@ -142,7 +142,7 @@ def test_the_fault_buttons_are_off_unless_demo_faults_is_set(client: Client) -> 
 
 
 def test_the_pause_button_pauses_and_the_resume_button_resumes(
-    htmx: Client, settings: Any, write_db: Database[Any]
+    htmx: Client, logged_in_client: Client, settings: Any, write_db: Database[Any]
 ) -> None:
     settings.DEMO_FAULTS = True
     assert "Pause projector" in htmx.get("/demo/sync/").content.decode()
@@ -152,7 +152,7 @@ def test_the_pause_button_pauses_and_the_resume_button_resumes(
     assert is_paused()
     assert '<span class="badge paused">paused</span>' in paused.content.decode()
     assert "Resume projector" in paused.content.decode()
-    resumed = Client().post("/demo/projector/resume/")
+    resumed = logged_in_client.post("/demo/projector/resume/")
     assert not is_paused()
     assert (resumed.status_code, resumed["Location"]) == (302, "/")
     assert htmx.get("/demo/projector/pause/").status_code == 405

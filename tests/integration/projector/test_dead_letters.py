@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from accounts_read.models import AccountView, LedgerLine
@@ -141,7 +140,7 @@ def test_retry_without_a_fix_fails_again_and_keeps_the_events_parked(outbox):
     assert [stored(outbox, doc)[F.STATUS] for doc in later] == [OutboxStatus.PARKED] * 2
 
 
-def test_skip_consumes_the_version_flags_the_account_and_releases_the_parked_events(outbox):
+def test_skip_consumes_the_version_flags_the_account_and_releases_the_parked_events(outbox, client):
     ada, poison, _later, _ = poisoned_account(outbox)
     deliver(outbox.collection.find().to_list(), outbox, owner="projector")
     retry_until_settled(outbox)
@@ -155,7 +154,7 @@ def test_skip_consumes_the_version_flags_the_account_and_releases_the_parked_eve
     view = AccountView.objects.get(account_id=ada.account_id)
     assert (view.version, view.balance) == (5, Decimal("62.00"))
     assert "skipped by bob" in view.attention and "teleportation" in view.attention
-    body = Client().get(f"/api/accounts/{ada.account_id}").json()
+    body = client.get(f"/api/accounts/{ada.account_id}").json()
     assert body["needs_attention"] is True
     assert "skipped by bob" in body["attention"]
 

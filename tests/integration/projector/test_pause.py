@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
-from django.test import Client
 from django.utils import timezone
 
 from accounts_read.models import AccountView
@@ -136,12 +135,12 @@ def test_the_retry_sweep_applies_nothing_while_paused(settings, mongo_url, mongo
 
 
 @pytest.mark.django_db
-def test_sync_status_says_whether_the_projector_is_paused(settings):
+def test_sync_status_says_whether_the_projector_is_paused(settings, client):
     settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=300"
     close_mongo_client()
     try:
-        assert Client().get("/api/sync/status").json()["projector"]["paused"] is False
+        assert client.get("/api/sync/status").json()["projector"]["paused"] is False
         set_paused(True)
-        assert Client().get("/api/sync/status").json()["projector"]["paused"] is True
+        assert client.get("/api/sync/status").json()["projector"]["paused"] is True
     finally:
         close_mongo_client()

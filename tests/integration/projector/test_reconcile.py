@@ -9,7 +9,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
 
 from accounts_read.models import AccountView, LedgerLine
 from accounts_write import bootstrap
@@ -154,7 +153,7 @@ def test_exit_status_two_when_it_cannot_run(bank, settings):
     assert (unreachable.value.returncode, bad_id.value.returncode) == (2, 2)
 
 
-def test_reports_are_stored_shown_in_the_status_and_exported_to_prometheus(bank):
+def test_reports_are_stored_shown_in_the_status_and_exported_to_prometheus(bank, client):
     AccountView.objects.filter(account_id=bank["ada"]).update(owner="Eve")
 
     summary = reconcile_read_models()
@@ -163,9 +162,9 @@ def test_reports_are_stored_shown_in_the_status_and_exported_to_prometheus(bank)
     report = ReconcileReport.objects.get()
     assert (report.trigger, report.scope, report.drifted) == ("beat", "all", 1)
     assert report.details["drifted"][0]["field"] == "owner"
-    status = Client().get("/api/sync/status").json()
+    status = client.get("/api/sync/status").json()
     assert status["last_reconcile"]["drifted"] == 1
-    metrics = Client().get("/metrics").content.decode()
+    metrics = client.get("/metrics").content.decode()
     assert "reconcile_drifted_accounts 1.0" in metrics
 
 

@@ -30,6 +30,7 @@ from projector.delivery import deliver
 from projector.models import ReplayRun, ReplayState
 from projector.outbox import OutboxStore
 from projector.retry import retry_due
+from tests.auth import bearer
 from tests.factories.outbox import AccountHistory, money, outbox_document
 from tests.faults.conftest import database_url
 from tests.faults.processes import REPO_ROOT
@@ -229,7 +230,7 @@ def write_side(outbox, mongo_db):
         yield mongo_db
 
 
-def test_a_replay_under_concurrent_writes_and_reads_serves_every_read(outbox, write_side, mongo_db):
+def test_a_replay_under_concurrent_writes_and_reads_serves_every_read(outbox, write_side, mongo_db, api_key):
     accounts = [
         bootstrap.handle(OpenAccount(owner=f"Reader {n}", initial_deposit=Decimal("100"))).account_id
         for n in range(20)
@@ -249,7 +250,7 @@ def test_a_replay_under_concurrent_writes_and_reads_serves_every_read(outbox, wr
             writes[0] += 1
 
     def read() -> None:
-        client = Client()
+        client = Client(headers=bearer(api_key))
         n = 0
         while not stop.is_set():
             n += 1

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.test import Client
 
 from accounts_read.models import AccountView, LedgerLine
 from accounts_write import bootstrap
@@ -34,8 +33,9 @@ def outbox_statuses(mongo_db):
     return {doc[F.STATUS] for doc in mongo_db[OUTBOX_COLLECTION].find({}, projection=[F.STATUS])}
 
 
-def test_a_command_through_the_api_is_visible_through_the_read_api_within_a_second(mongo_db, write_side):
-    client = Client()
+def test_a_command_through_the_api_is_visible_through_the_read_api_within_a_second(
+    mongo_db, write_side, client
+):
     with running_projector(mongo_db):
         wait_until(lambda: ProjectorLease.objects.filter(owner="projector-a").exists())
         time.sleep(0.3)  # the stream is open once the catch-up of an empty outbox is over

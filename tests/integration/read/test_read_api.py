@@ -8,17 +8,11 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from accounts_read.models import AccountStatus, AccountView, LedgerEntryType
 from tests.factories.read_models import AccountViewFactory, DailyTotalFactory, LedgerLineFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client() -> Client:
-    return Client()
 
 
 def test_an_account_is_shown_with_amounts_as_decimal_strings(client):
@@ -146,3 +140,33 @@ def test_reads_answer_while_mongodb_is_unreachable(client, settings):
         assert time.monotonic() - started < 1.0
     finally:
         close_mongo_client()
+
+
+def test_min_version_waits_are_bounded_per_process(client, settings):
+    settings.READ_YOUR_WRITES_TIMEOUT_SECONDS = 1.0
+    view = AccountViewFactory(version=2)
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold_the_only_slot() -> None:
+        from accounts_read.api import waiting_slot
+
+        with waiting_slot() as may_wait:
+            assert may_wait
+            held.set()
+            release.wait(5)
+
+    settings.READ_YOUR_WRITES_MAX_WAITERS = 1
+    holder = threading.Thread(target=hold_the_only_slot)
+    holder.start()
+    held.wait(5)
+    try:
+        started = time.monotonic()
+        response = client.get(f"/api/accounts/{view.account_id}?min_version=3")
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+        holder.join()
+
+    assert elapsed < 0.5, "no slot left: the answer comes at once"
+    assert response.json()["min_version_reached"] is False

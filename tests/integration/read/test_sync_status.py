@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
 from accounts_write.contract import OUTBOX_COLLECTION
@@ -28,7 +27,7 @@ def status_on(settings, mongo_url, mongo_db):
     close_mongo_client()
 
 
-def test_status_reports_backlog_lag_checkpoint_and_a_live_projector(status_on):
+def test_status_reports_backlog_lag_checkpoint_and_a_live_projector(status_on, client):
     ada = AccountHistory()
     old = ada.opened()
     old[F.OCCURRED_AT] = timezone.now() - timedelta(seconds=30)
@@ -37,7 +36,7 @@ def test_status_reports_backlog_lag_checkpoint_and_a_live_projector(status_on):
     with transaction.atomic():
         save_checkpoint(CheckpointUpdate(resume_token={"_data": "00"}))
 
-    body = Client().get("/api/sync/status").json()
+    body = client.get("/api/sync/status").json()
 
     assert body["projector"]["alive"] is True
     assert body["projector"]["leader"] == "p1"
@@ -49,21 +48,21 @@ def test_status_reports_backlog_lag_checkpoint_and_a_live_projector(status_on):
     assert body["outbox"]["lag_seconds"] >= 29
 
 
-def test_status_says_no_projector_is_alive_when_the_lease_expired(status_on):
+def test_status_says_no_projector_is_alive_when_the_lease_expired(status_on, client):
     lease = LeaderLease(owner="p1", ttl=timedelta(milliseconds=1))
     lease.try_acquire()
 
-    body = Client().get("/api/sync/status").json()
+    body = client.get("/api/sync/status").json()
 
     assert body["projector"]["alive"] is False
     assert body["outbox"]["lag_seconds"] == 0
 
 
-def test_status_answers_with_what_mysql_knows_while_mongodb_is_down(settings):
+def test_status_answers_with_what_mysql_knows_while_mongodb_is_down(settings, client):
     settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=300"
     close_mongo_client()
     try:
-        response = Client().get("/api/sync/status")
+        response = client.get("/api/sync/status")
     finally:
         close_mongo_client()
 

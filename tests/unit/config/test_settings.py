@@ -48,40 +48,129 @@ def test_mysql_url_becomes_utf8mb4_read_committed_database() -> None:
     assert config["OPTIONS"]["read_timeout"] > 0
 
 
-def _import_production(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+STRONG = "k3Jx9vQ2mP7wZr4tLb8nYc6dHf1sGa5eUo0iXq2VzR7yTj4Wp8Nc3Lq5Bv"
+VALID_PRODUCTION = {
+    "DJANGO_SECRET_KEY": STRONG,
+    "METRICS_TOKEN": "m" + STRONG[:40],
+    "DATABASE_URL": "mysql://cqrs:Xq7-long-random-password@mysql:3306/cqrs_read",
+}
+
+
+def _run_production(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {
-        key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DEMO_"))
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DEMO_", "METRICS_")) and key not in ("DATABASE_URL", "MONGO_URL")
     }
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-c", "import config.settings.production"],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=clean,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
 
 
+def _import_production(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return _run_production("import config.settings.production", env)
+
+
 def test_production_refuses_to_start_without_a_secret_key() -> None:
-    result = _import_production({})
+    result = _import_production({**VALID_PRODUCTION, "DJANGO_SECRET_KEY": ""})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set in production" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "secret",
+    ["change-me", "change-me-in-.env", "dev-only-insecure-key-do-not-use-in-production", "s3cret", "a" * 60],
+)
+def test_production_refuses_a_placeholder_or_weak_secret_key(secret: str) -> None:
+    result = _import_production({**VALID_PRODUCTION, "DJANGO_SECRET_KEY": secret})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is a placeholder or too weak" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("DATABASE_URL", "mysql://cqrs:cqrs@mysql:3306/cqrs_read"),
+        ("DATABASE_URL", "mysql://root:root@mysql:3306/cqrs_read"),
+        ("DATABASE_URL", "mysql://cqrs:change-me@mysql:3306/cqrs_read"),
+        ("MONGO_URL", "mongodb://admin:password@mongo:27017/?replicaSet=rs0"),
+    ],
+)
+def test_production_refuses_default_passwords(name: str, url: str) -> None:
+    result = _import_production({**VALID_PRODUCTION, name: url})
+    assert result.returncode != 0
+    assert f"{name} uses a default password" in result.stderr
+
+
+def test_production_refuses_a_read_database_without_a_password() -> None:
+    result = _import_production({**VALID_PRODUCTION, "DATABASE_URL": "mysql://root:@mysql:3306/cqrs_read"})
+    assert result.returncode != 0
+    assert "DATABASE_URL has no password" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_metrics_token() -> None:
+    result = _import_production({**VALID_PRODUCTION, "METRICS_TOKEN": ""})
+    assert result.returncode != 0
+    assert "METRICS_TOKEN must be set in production" in result.stderr
+
+
 def test_production_refuses_to_start_with_debug_on() -> None:
-    result = _import_production({"DJANGO_SECRET_KEY": "s3cret", "DJANGO_DEBUG": "true"})
+    result = _import_production({**VALID_PRODUCTION, "DJANGO_DEBUG": "true"})
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be off in production" in result.stderr
 
 
-def test_production_starts_with_a_secret_key_and_debug_off() -> None:
-    result = _import_production({"DJANGO_SECRET_KEY": "s3cret"})
+def test_production_starts_with_real_secrets_and_debug_off() -> None:
+    result = _import_production(VALID_PRODUCTION)
     assert result.returncode == 0, result.stderr
 
 
 def test_production_refuses_the_demo_fault_buttons() -> None:
-    result = _import_production({"DJANGO_SECRET_KEY": "s3cret", "DEMO_FAULTS": "true"})
+    result = _import_production({**VALID_PRODUCTION, "DEMO_FAULTS": "true"})
     assert result.returncode != 0
     assert "DEMO_FAULTS must be off in production" in result.stderr
+
+
+def test_check_deploy_is_clean_under_production_settings() -> None:
+    env = {**VALID_PRODUCTION, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DEMO_"))}, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("entry", ["manage.py", "config.wsgi", "config.celery"])
+def test_no_process_falls_back_to_some_settings_when_none_are_named(entry: str) -> None:
+    code = {
+        "manage.py": "import runpy, sys; sys.argv = ['manage.py', 'check']; "
+        "runpy.run_path('manage.py', run_name='__main__')",
+        "config.wsgi": "import config.wsgi",
+        "config.celery": "import config.celery",
+    }[entry]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SETTINGS_MODULE is not set" in result.stderr
+    assert "config.settings.local" in result.stderr
