@@ -269,16 +269,21 @@ class OutboxStore:
         self._update_each(ids, {F.STATUS: OutboxStatus.PARKED.value}, {"$set": state})
 
     def orphaned_parked(self, limit: int) -> list[Document]:
-        """Parked entries whose blocker is no longer blocking (a release interrupted by a crash)."""
+        """Parked entries whose blocker is done or skipped (a release interrupted by a crash).
+
+        A blocker being retried (pending, in progress) still holds them: the retry releases them.
+        """
         parked = list(
             self.collection.find({F.STATUS: OutboxStatus.PARKED.value}, sort=VERSION_ORDER, limit=limit)
         )
         blocker_ids = list({doc.get(F.PARKED_BEHIND) for doc in parked} - {None})
-        blocking = {
+        unfinished = {
             doc["_id"]
-            for doc in self.collection.find({"_id": {"$in": blocker_ids}, **BLOCKING}, projection=["_id"])
+            for doc in self.collection.find(
+                {"_id": {"$in": blocker_ids}, F.STATUS: {"$nin": FINISHED}}, projection=["_id"]
+            )
         }
-        return [doc for doc in parked if doc.get(F.PARKED_BEHIND) not in blocking]
+        return [doc for doc in parked if doc.get(F.PARKED_BEHIND) not in unfinished]
 
     def get(self, event_id: uuid.UUID) -> Document | None:
         return self.collection.find_one({"_id": event_id})

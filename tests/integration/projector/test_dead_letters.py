@@ -233,3 +233,18 @@ def test_skipping_the_opening_event_keeps_a_flagged_row_for_the_later_events(out
     view = AccountView.objects.get(account_id=ada.account_id)
     assert (view.version, view.balance, view.owner) == (2, Decimal("6.00"), "")
     assert view.attention_event_id == opened["_id"] and "opened without a currency" in view.attention
+
+
+def test_entries_parked_behind_a_dead_letter_being_retried_stay_parked_until_it_is_done(outbox):
+    """Regression: the orphan release took a reopened dead letter for a finished one and released
+    its parked entries to pending under the operator's retry, which then released none."""
+    _, poison, later, _ = poisoned_account(outbox)
+    deliver(outbox.collection.find().to_list(), outbox, owner="projector")
+    retry_until_settled(outbox)
+    # What `deadletters retry` does first: fresh attempts, back to pending.
+    assert outbox.reopen(poison["_id"], {"at": timezone.now(), "by": "ops", "action": "retry", "reason": ""})
+
+    report = retry_due(outbox, owner="retry", pending_grace=timedelta(hours=1), limit=100, batch_size=100)
+
+    assert report.released == 0
+    assert [stored(outbox, doc)[F.STATUS] for doc in later] == [OutboxStatus.PARKED] * 2
