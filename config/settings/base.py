@@ -130,8 +130,9 @@ MONGO_DB = env_str("MONGO_DB", "cqrs_write")
 # An unreachable MongoDB must answer 503 within about two seconds, not hang a request.
 MONGO_SERVER_SELECTION_TIMEOUT_MS = env_int("MONGO_SERVER_SELECTION_TIMEOUT_MS", 2000)
 MONGO_CONNECT_TIMEOUT_MS = env_int("MONGO_CONNECT_TIMEOUT_MS", 2000)
-# Bounded retry of a command's transaction on TransientTransactionError / write conflicts.
-WRITE_MAX_TRANSACTION_ATTEMPTS = env_int("WRITE_MAX_TRANSACTION_ATTEMPTS", 5)
+# A command that clashes with concurrent writers (write conflict, stale version) is retried with
+# jittered backoff for up to this long, then answered 409 (ADR 0018).
+WRITE_RETRY_BUDGET_SECONDS = env_float("WRITE_RETRY_BUDGET_SECONDS", 5.0)
 
 # --- Redis and Celery -------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
