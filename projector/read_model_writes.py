@@ -12,11 +12,12 @@ UPDATE (or INSERT) per day and currency of totals. Values go through each model 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
-from django.db import connection
-from django.db.models import Model
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, Model
 
 from accounts_read.models import AccountView, DailyTotal, LedgerLine
 from projector.projections import BatchChanges, DailyDelta
@@ -58,30 +59,43 @@ DAILY_COUNTERS = (
 
 def save_changes(changes: BatchChanges) -> None:
     """Write ``changes``; call it inside the batch's transaction (the rows are already locked)."""
-    with connection.cursor() as cursor:
+    # The connection itself, not the thread-local proxy: values are prepared tens of thousands
+    # of times per catch-up, and each proxy access is a thread-local lookup.
+    database = connections[DEFAULT_DB_ALIAS]
+    with database.cursor() as cursor:
         if changes.new_accounts:
-            _insert(cursor, AccountView, ACCOUNT_INSERT, changes.new_accounts.values())
+            _insert(cursor, database, AccountView, ACCOUNT_INSERT, changes.new_accounts.values())
         if changes.changed_accounts:
-            _update_accounts(cursor, list(changes.changed_accounts.values()))
+            _update_accounts(cursor, database, list(changes.changed_accounts.values()))
         if changes.ledger_lines:
-            _insert(cursor, LedgerLine, LEDGER_INSERT, changes.ledger_lines)
+            _insert(cursor, database, LedgerLine, LEDGER_INSERT, changes.ledger_lines)
         for (day, currency), delta in sorted(changes.daily.items()):
-            _add_daily(cursor, day, currency, delta)
+            _add_daily(cursor, database, day, currency, delta)
 
 
 @cache
-def _column(model: type[Model], attname: str) -> tuple[str, Callable[[Any], Any]]:
-    field = next(field for field in model._meta.concrete_fields if field.attname == attname)
-
-    def prepare(value: Any) -> Any:
-        return field.get_db_prep_value(value, connection=connection, prepared=False)
-
-    return connection.ops.quote_name(field.column), prepare
+def _field(model: type[Model], attname: str) -> Field[Any, Any]:
+    return next(field for field in model._meta.concrete_fields if field.attname == attname)
 
 
-def _insert(cursor: Any, model: type[Model], attnames: Sequence[str], rows: Iterable[Model]) -> None:
-    columns = [_column(model, name) for name in attnames]
-    table = connection.ops.quote_name(model._meta.db_table)
+def _column(
+    database: BaseDatabaseWrapper, model: type[Model], attname: str
+) -> tuple[str, Callable[[Any], Any]]:
+    """The quoted column name and a function preparing a value for it, as the ORM would."""
+    field = _field(model, attname)
+    prepare = partial(field.get_db_prep_value, connection=database, prepared=False)
+    return database.ops.quote_name(field.column), prepare
+
+
+def _insert(
+    cursor: Any,
+    database: BaseDatabaseWrapper,
+    model: type[Model],
+    attnames: Sequence[str],
+    rows: Iterable[Model],
+) -> None:
+    columns = [_column(database, model, name) for name in attnames]
+    table = database.ops.quote_name(model._meta.db_table)
     names = ", ".join(column for column, _ in columns)
     placeholders = ", ".join(["%s"] * len(columns))
     values = [
@@ -92,14 +106,14 @@ def _insert(cursor: Any, model: type[Model], attnames: Sequence[str], rows: Iter
     cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", values)  # noqa: S608
 
 
-def _update_accounts(cursor: Any, accounts: list[AccountView]) -> None:
+def _update_accounts(cursor: Any, database: BaseDatabaseWrapper, accounts: list[AccountView]) -> None:
     """One UPDATE joined to the new values (a derived table of UNION ALL rows), by primary key.
 
     Linear in the batch, unlike UPDATE … CASE (each row scans the CASE list: quadratic), and the
     same SQL on MySQL and MariaDB (their row-constructor syntaxes differ).
     """
-    key_column, prepare_key = _column(AccountView, "account_id")
-    columns = [_column(AccountView, name) for name in ACCOUNT_UPDATE]
+    key_column, prepare_key = _column(database, AccountView, "account_id")
+    columns = [_column(database, AccountView, name) for name in ACCOUNT_UPDATE]
     aliases = [f"v{index}" for index in range(len(columns))]
     row = "SELECT %s AS k, " + ", ".join(f"%s AS {alias}" for alias in aliases)
     params: list[Any] = []
@@ -109,7 +123,7 @@ def _update_accounts(cursor: Any, accounts: list[AccountView]) -> None:
             prepare(getattr(account, name))
             for name, (_, prepare) in zip(ACCOUNT_UPDATE, columns, strict=True)
         ]
-    table = connection.ops.quote_name(AccountView._meta.db_table)
+    table = database.ops.quote_name(AccountView._meta.db_table)
     sets = ", ".join(f"t.{column} = n.{alias}" for (column, _), alias in zip(columns, aliases, strict=True))
     cursor.execute(
         f"UPDATE {table} t JOIN ({' UNION ALL '.join([row] * len(accounts))}) n "  # noqa: S608
@@ -118,14 +132,16 @@ def _update_accounts(cursor: Any, accounts: list[AccountView]) -> None:
     )
 
 
-def _add_daily(cursor: Any, day: Any, currency: str, delta: DailyDelta) -> None:
-    table = connection.ops.quote_name(DailyTotal._meta.db_table)
-    counters = [_column(DailyTotal, name) for name in DAILY_COUNTERS]
+def _add_daily(
+    cursor: Any, database: BaseDatabaseWrapper, day: Any, currency: str, delta: DailyDelta
+) -> None:
+    table = database.ops.quote_name(DailyTotal._meta.db_table)
+    counters = [_column(database, DailyTotal, name) for name in DAILY_COUNTERS]
     increments = [
         prepare(getattr(delta, name)) for name, (_, prepare) in zip(DAILY_COUNTERS, counters, strict=True)
     ]
-    day_column, prepare_day = _column(DailyTotal, "day")
-    currency_column, _ = _column(DailyTotal, "currency")
+    day_column, prepare_day = _column(database, DailyTotal, "day")
+    currency_column, _ = _column(database, DailyTotal, "currency")
     sets = ", ".join(f"{column} = {column} + %s" for column, _ in counters)
     cursor.execute(
         f"UPDATE {table} SET {sets} WHERE {day_column} = %s AND {currency_column} = %s",  # noqa: S608
