@@ -11,11 +11,12 @@ DEMO_PORT ?= 8000
 DEMO_MONGO_PORT ?= 27017
 export DJANGO_SETTINGS_MODULE ?= config.settings.test
 
-.PHONY: help test lint typecheck imports pytest venv system-deps services demo clean
+.PHONY: help test lint typecheck imports pytest venv system-deps services demo clean bench rabbitmq
 
 help:
 	@echo "make test   - set up (venv, packages, services) and run lint, types, import rules and all tests with coverage"
 	@echo "make demo   - run the whole stack on the local services (web on :$(DEMO_PORT), projector, Celery worker and beat)"
+	@echo "make bench  - benchmarks, side by side with django-cqrs; writes docs/BENCHMARKS.md (about 12 minutes)"
 	@echo "make clean  - remove the virtualenv, caches and demo data"
 
 # System packages that mysqlclient needs to build; installed only when missing (needs root + apt).
@@ -33,6 +34,16 @@ $(STAMP): requirements.txt requirements-dev.txt | system-deps
 
 venv: $(STAMP)
 
+# The benchmarks' own virtualenv: the product's packages plus the peer (django-cqrs) and matplotlib.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): requirements.txt requirements-dev.txt bench/requirements.txt | system-deps
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install -q -r bench/requirements.txt
+	touch $(BENCH_STAMP)
+
 # Start MariaDB/MySQL and Redis when they are installed but not answering.
 services:
 	@if ! mysqladmin --host=127.0.0.1 --user=root ping >/dev/null 2>&1; then \
@@ -49,6 +60,16 @@ services:
 	fi
 	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not reachable on 127.0.0.1:6379"; exit 1; }
 	@mysql --host=127.0.0.1 --user=root -e "CREATE DATABASE IF NOT EXISTS cqrs_read CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+
+# RabbitMQ, for the peer of the benchmarks: installed with apt when missing, started when down.
+rabbitmq:
+	@command -v rabbitmq-server >/dev/null || { echo "installing rabbitmq-server"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null; }
+	@if ! rabbitmqctl -q status >/dev/null 2>&1; then \
+	  echo "starting RabbitMQ"; rabbitmq-server -detached; \
+	  rabbitmqctl -q await_startup --timeout 90 >/dev/null 2>&1 || sleep 10; \
+	fi
+	@rabbitmqctl -q status >/dev/null 2>&1 || { echo "RabbitMQ is not running on 127.0.0.1:5672"; exit 1; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -87,5 +108,9 @@ demo: $(STAMP) services
 	$(BIN)/celery -A config.celery:app beat --loglevel INFO --schedule .data/celerybeat-schedule & pids="$$pids $$!"; \
 	$(BIN)/python manage.py runserver 0.0.0.0:$(DEMO_PORT)
 
+# CQRS Sync and django-cqrs side by side, then our own figures: docs/BENCHMARKS.md and its plots.
+bench: $(BENCH_STAMP) services rabbitmq
+	$(BENCH_VENV)/bin/python bench/run_all.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov .data
+	rm -rf $(VENV) $(BENCH_VENV) bench/results .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov .data
