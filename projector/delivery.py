@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import DatabaseError
 from django.utils import timezone
@@ -64,12 +65,21 @@ def deliver(
         events.append(event)
         by_id[event.event_id] = document
     if claim:
-        outbox.claim([document["_id"] for document in documents], owner=owner, now=timezone.now())
+        ids = [document["_id"] for document in documents]
+        take = partial(outbox.claim, ids, owner=owner, now=timezone.now())
+        # Through the status writer, the claim overlaps the MySQL transaction instead of preceding
+        # it (a lone event's latency); it still lands before this batch's outcome (FIFO).
+        if status_writer is None:
+            take()
+        else:
+            status_writer.submit(take)
     try:
         report = apply_events(events, checkpoint=checkpoint, fence=fence)
     except DatabaseError as exc:
         error = f"{exc.__class__.__name__}: {exc}"
         logger.warning("batch of %d events not applied, marking them failed: %s", len(events), error)
+        if status_writer is not None:
+            status_writer.flush()  # the claim first, so it cannot overwrite the failure
         outbox.mark_failed([*rejected, *((doc, error) for doc in by_id.values())], now=timezone.now())
         raise
     failures = [*rejected, *((by_id[event_id], error) for event_id, error in report.failed.items())]
