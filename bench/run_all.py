@@ -89,7 +89,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     python = sys.executable
     quick = options.quick
-    rates = env_list("BENCH_RATES", "50,200" if quick else "50,200,350,500,750,1000")
+    rates = env_list("BENCH_RATES", "50,200" if quick else "50,200,350,500,1000")
     phases = [
         "--rates",
         *rates,
