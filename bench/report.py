@@ -252,6 +252,7 @@ def hot_and_write_sections(results: dict[str, Any]) -> list[str]:
     hot = results.get("hot_account")
     if hot:
         latency = hot["latency"]
+        percentiles = " / ".join(f"{latency[key]:.0f}" for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))
         lines += [
             "## Hot account (CQRS Sync)",
             "",
@@ -263,9 +264,7 @@ def hot_and_write_sections(results: dict[str, Any]) -> list[str]:
             "|---|---|---|---|---|",
             f"| {hot['commands']} | {', '.join(f'{k}: {v}' for k, v in hot['statuses'].items())} | "
             f"{'yes' if hot['balance_exact'] else '**NO**'} ({hot['balance']}) | "
-            f"{hot['commands_per_second']} | "
-            " / ".join(f"{latency[key]:.0f}" for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))
-            + " |",
+            f"{hot['commands_per_second']} | {percentiles} |",
             "",
         ]
     write = results.get("write_path")
