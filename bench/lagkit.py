@@ -25,7 +25,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 POLL_SECONDS = 0.002
-BURST_LIMIT_SECONDS = 25.0  # the burst and the drain backlog stop being written after this long
+BURST_LIMIT_SECONDS = 20.0  # the burst and the drain backlog stop being written after this long
 Key = Hashable
 Ack = tuple[Key, int, float]  # key, version written, acknowledged at (monotonic)
 
@@ -318,12 +318,12 @@ def run_phases(bench: Bench, options: Any, pause: Callable[[], None], resume: Ca
 
 
 def add_phase_arguments(parser: Any) -> None:
-    parser.add_argument("--rates", type=float, nargs="*", default=[50, 200, 350, 500, 1000])
+    parser.add_argument("--rates", type=float, nargs="*", default=[50, 200, 500, 1000])
     parser.add_argument("--seconds", type=float, default=10.0, help="per steady rate")
     parser.add_argument("--threads", type=int, default=8, help="writer threads")
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--single-writer", type=int, default=200, help="writes of the sequential writer")
-    parser.add_argument("--burst", type=int, default=5000, help="writes of the burst and of the drain")
+    parser.add_argument("--burst", type=int, default=3000, help="writes of the burst and of the drain")
     parser.add_argument("--json", default=None, help="write the results here")
 
 

@@ -119,7 +119,7 @@ def lag_section(ours: Lag, peer: Lag, rates: list[str]) -> list[str]:
         "",
         "**Burst and drain** (updates/s): the burst is written as fast as the writer threads go with "
         "the applier running; the drain backlog (as many writes) is written while the applier is "
-        "frozen (SIGSTOP), then drained by it alone. Both stop being written after 25 s.",
+        "frozen (SIGSTOP), then drained by it alone. Both stop being written after 20 s.",
         "",
         "| system | writes | burst write | burst apply | backlog at end → drained in (s) "
         "| drain, applier alone |",

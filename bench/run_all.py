@@ -89,14 +89,14 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     python = sys.executable
     quick = options.quick
-    rates = env_list("BENCH_RATES", "50,200" if quick else "50,200,350,500,1000")
+    rates = env_list("BENCH_RATES", "50,200" if quick else "50,200,500,1000")
     phases = [
         "--rates",
         *rates,
         "--seconds",
         str(3 if quick else options.seconds),
         "--burst",
-        os.environ.get("BENCH_BURST", "500" if quick else "5000"),
+        os.environ.get("BENCH_BURST", "500" if quick else "3000"),
         "--single-writer",
         "50" if quick else "200",
         "--threads",
