@@ -11,12 +11,13 @@ DEMO_PORT ?= 8000
 DEMO_MONGO_PORT ?= 27017
 export DJANGO_SETTINGS_MODULE ?= config.settings.test
 
-.PHONY: help test lint typecheck imports pytest venv system-deps browser-deps proxy-deps services demo screenshot clean conformance
+.PHONY: help test lint typecheck imports pytest venv system-deps browser-deps proxy-deps services demo screenshot clean conformance bench rabbitmq
 
 help:
 	@echo "make test   - set up (venv, packages, services) and run lint, types, import rules and all tests with coverage"
 	@echo "make demo   - run the whole stack on the local services (web on :$(DEMO_PORT), projector, Celery worker and beat)"
 	@echo "make screenshot - start the stack, drive a few commands and save docs/demo-page.png"
+	@echo "make bench  - benchmarks, side by side with django-cqrs; writes docs/BENCHMARKS.md (about 12 minutes)"
 	@echo "make clean  - remove the virtualenv, caches and demo data"
 	@echo "make conformance - MongoDB's unified spec tests (pinned pymongo sdist) against the stand-in; pass rate per spec"
 
@@ -56,6 +57,16 @@ $(STAMP): requirements.txt requirements-dev.txt | system-deps
 
 venv: $(STAMP)
 
+# The benchmarks' own virtualenv: the product's packages plus the peer (django-cqrs) and matplotlib.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): requirements.txt requirements-dev.txt bench/requirements.txt | system-deps
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install -q -r bench/requirements.txt
+	touch $(BENCH_STAMP)
+
 # Start MariaDB/MySQL and Redis when they are installed but not answering.
 services:
 	@if ! mysqladmin --host=127.0.0.1 --user=root ping >/dev/null 2>&1; then \
@@ -72,6 +83,16 @@ services:
 	fi
 	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not reachable on 127.0.0.1:6379"; exit 1; }
 	@mysql --host=127.0.0.1 --user=root -e "CREATE DATABASE IF NOT EXISTS cqrs_read CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+
+# RabbitMQ, for the peer of the benchmarks: installed with apt when missing, started when down.
+rabbitmq:
+	@command -v rabbitmq-server >/dev/null || { echo "installing rabbitmq-server"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null; }
+	@if ! rabbitmqctl -q status >/dev/null 2>&1; then \
+	  echo "starting RabbitMQ"; rabbitmq-server -detached; \
+	  rabbitmqctl -q await_startup --timeout 90 >/dev/null 2>&1 || sleep 10; \
+	fi
+	@rabbitmqctl -q status >/dev/null 2>&1 || { echo "RabbitMQ is not running on 127.0.0.1:5672"; exit 1; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -128,5 +149,9 @@ screenshot: $(STAMP) services browser-deps
 conformance: $(STAMP)
 	$(BIN)/python -m tests.conformance $(CONFORMANCE_ARGS)
 
+# CQRS Sync and django-cqrs side by side, then our own figures: docs/BENCHMARKS.md and its plots.
+bench: $(BENCH_STAMP) services rabbitmq
+	$(BENCH_VENV)/bin/python bench/run_all.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov .data
+	rm -rf $(VENV) $(BENCH_VENV) bench/results .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov .data

@@ -17,7 +17,7 @@ from django.conf import settings
 from pymongo.database import Database
 
 from accounts_write.adapters.mongo_uow import MongoUnitOfWork
-from accounts_write.application.bus import CommandBus
+from accounts_write.application.bus import CommandBus, RetryPolicy
 from accounts_write.application.results import AccountCommandResult, CommandResult, TransferResult
 from accounts_write.domain.commands import (
     CloseAccount,
@@ -40,15 +40,15 @@ def utc_now() -> datetime:
 
 
 def build_bus(
-    database: Database[dict[str, Any]] | None = None, max_attempts: int | None = None
+    database: Database[dict[str, Any]] | None = None, retry: RetryPolicy | None = None
 ) -> CommandBus:
     """A bus writing to ``database`` (default: the configured write database, looked up per command)."""
 
     def unit_of_work() -> MongoUnitOfWork:
         return MongoUnitOfWork(database if database is not None else write_database())
 
-    attempts = max_attempts if max_attempts is not None else settings.WRITE_MAX_TRANSACTION_ATTEMPTS
-    return CommandBus(unit_of_work, clock=utc_now, max_attempts=attempts)
+    policy = retry if retry is not None else RetryPolicy(budget_seconds=settings.WRITE_RETRY_BUDGET_SECONDS)
+    return CommandBus(unit_of_work, clock=utc_now, retry=policy)
 
 
 def bus() -> CommandBus:

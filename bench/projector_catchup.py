@@ -6,7 +6,8 @@ Usage (from the repository root):
 With MONGO_URL set it uses that replica set, otherwise a MongoDB stand-in. Three numbers, same
 run, same events, same batch size:
   raw      — the rows the projection ends with (account views, ledger lines, daily totals),
-             written straight into MySQL with bulk inserts/updates, one transaction per batch;
+             written straight into MySQL on the DB-API connection with the cheapest statements
+             (multi-row INSERTs, one joined UPDATE, upserted totals), one transaction per batch;
   apply    — apply_events only (version gate, row locks, projections), events parsed beforehand;
   catch-up — the projector's start-up sweep: read the outbox in version order, apply, mark
              done in MongoDB (what runprojector does before it tails the change stream);
@@ -20,19 +21,21 @@ machine hits all of them) and the median is reported; the ratio is median agains
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 import uuid
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 from projector_common import prepare_read_database, truncate_read_side
 from pymongo import MongoClient
 
-from accounts_read.models import AccountStatus, AccountView, DailyTotal, LedgerEntryType, LedgerLine
+from accounts_read.models import AccountStatus, AccountView, LedgerEntryType, LedgerLine
 from accounts_write.contract import OUTBOX_COLLECTION, OutboxStatus
 from accounts_write.contract import OutboxField as F
 from projector.apply import apply_events
@@ -55,41 +58,60 @@ def backlog(events: int, accounts: int) -> list[dict[str, Any]]:
     return [document for history in histories for document in history.documents]
 
 
+def prep(model: Any, name: str, value: Any) -> Any:
+    """The value as Django sends it to MySQL (native uuid on MariaDB, char(32) on MySQL, UTC datetimes)."""
+    return model._meta.get_field(name).get_db_prep_value(value, connection, prepared=False)
+
+
 def raw_writes(events: list[ProjectorEvent], batch: int) -> float:
-    """The same final rows, written directly: no gate, no locks, no MongoDB."""
+    """The same final rows, written directly on the DB-API connection with the cheapest statements
+    (multi-row INSERTs, one joined UPDATE, upserted totals): no gate, no locks, no ORM, no MongoDB."""
     truncate_read_side()
+    connection.ensure_connection()
+    raw = connection.connection
     started = time.perf_counter()
-    seen: dict[uuid.UUID, AccountView] = {}
+    seen: set[uuid.UUID] = set()
     for start in range(0, len(events), batch):
-        chunk = events[start : start + batch]
-        new: dict[uuid.UUID, AccountView] = {}
-        lines: list[LedgerLine] = []
+        new: list[list[Any]] = []
+        changed: dict[uuid.UUID, list[Any]] = {}
+        lines: list[list[Any]] = []
         totals: dict[Any, Decimal] = defaultdict(Decimal)
-        for event in chunk:
-            view = seen.get(event.aggregate_id) or new.get(event.aggregate_id)
-            if view is None:
-                view = new[event.aggregate_id] = AccountView(
-                    account_id=event.aggregate_id, owner=event.owner, currency=event.currency,
-                    balance=Decimal("0.00"), status=AccountStatus.OPEN, version=event.version,
-                    opened_at=event.occurred_at, updated_at=event.occurred_at,
-                )
+        for event in events[start : start + batch]:
+            key = prep(AccountView, "account_id", event.aggregate_id)
+            at = prep(AccountView, "updated_at", event.occurred_at)
+            if event.aggregate_id not in seen:
+                seen.add(event.aggregate_id)
+                opened = AccountStatus.OPEN.value
+                new.append([key, event.owner, event.currency, "0.00", opened, event.version, at, at])
                 continue
-            view.balance, view.version = event.balance_after, event.version
-            view.updated_at = event.occurred_at
-            lines.append(LedgerLine(event_id=event.event_id, account=view, aggregate_version=event.version,
-                                    entry_type=LedgerEntryType.DEPOSIT, amount=event.amount,
-                                    balance_after=event.balance_after, occurred_at=event.occurred_at))
-            totals[(event.occurred_at.date(), view.currency)] += event.amount or 0
-        changed = {line.account_id: line.account for line in lines if line.account_id not in new}
-        with transaction.atomic():
-            AccountView.objects.bulk_create(new.values())
-            AccountView.objects.bulk_update(changed.values(), ("balance", "version", "updated_at"))
-            LedgerLine.objects.bulk_create(lines)
-            for (day, currency), amount in totals.items():
-                total, _ = DailyTotal.objects.get_or_create(day=day, currency=currency)
-                total.deposited += amount
-                total.save()
-        seen.update(new)
+            changed[event.aggregate_id] = [key, str(event.balance_after), event.version, at]
+            lines.append([prep(LedgerLine, "event_id", event.event_id), key, event.version,
+                          LedgerEntryType.DEPOSIT.value, str(event.amount), str(event.balance_after), at])
+            totals[(event.occurred_at.date(), event.currency)] += event.amount or 0
+        cursor = raw.cursor()
+        cursor.execute("START TRANSACTION")
+        if new:
+            cursor.executemany(
+                "INSERT INTO accounts_read_accountview (account_id, owner, currency, balance, status, "
+                "version, opened_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", new)
+        if changed:
+            rows = " UNION ALL ".join(["SELECT %s AS k, %s AS b, %s AS v, %s AS u"] * len(changed))
+            cursor.execute(
+                f"UPDATE accounts_read_accountview t JOIN ({rows}) n ON t.account_id = n.k "  # noqa: S608
+                "SET t.balance = n.b, t.version = n.v, t.updated_at = n.u",
+                [value for row in changed.values() for value in row])
+        if lines:
+            cursor.executemany(
+                "INSERT INTO accounts_read_ledgerline (event_id, account_id, aggregate_version, entry_type, "
+                "amount, balance_after, occurred_at) VALUES (%s, %s, %s, %s, %s, %s, %s)", lines)
+        for (day, currency), amount in totals.items():
+            cursor.execute(
+                "INSERT INTO accounts_read_dailytotal (day, currency, deposited, withdrawn, transferred, "
+                "deposit_count, withdrawal_count, transfer_count, accounts_opened, accounts_closed) "
+                "VALUES (%s, %s, %s, 0, 0, 0, 0, 0, 0, 0) ON DUPLICATE KEY UPDATE deposited = deposited + %s",
+                [day, currency, str(amount), str(amount)])
+        raw.commit()
+        cursor.close()
     return time.perf_counter() - started
 
 
@@ -146,6 +168,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=500)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported")
+    parser.add_argument("--json", default=None, help="write the results here")
     args = parser.parse_args()
     prepare_read_database()
     documents = backlog(args.events, args.accounts)
@@ -169,9 +192,16 @@ def main() -> None:
     print(f"raw MySQL writes : {n / raw:8.0f} events/s ({raw:.2f} s)")
     print(f"apply_events     : {n / applied:8.0f} events/s ({applied:.2f} s) = {raw / applied:.2f} of raw")
     print(f"catch-up (outbox): {n / caught_up:8.0f} events/s ({caught_up:.2f} s) = "
-          f"{raw / caught_up:.2f} of raw  <- the target: at least 0.7")
+          f"{raw / caught_up:.2f} of raw  <- the target: at least 0.8")
     print(f"MongoDB side only: {n / mongo_floor:8.0f} events/s ({mongo_floor:.2f} s): "
           "read + mark done, no MySQL")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "events": n, "accounts": args.accounts, "batch": args.batch, "repeat": args.repeat,
+            "rounds_s": rounds, "raw_per_s": n / raw, "apply_per_s": n / applied,
+            "catch_up_per_s": n / caught_up, "mongo_only_per_s": n / mongo_floor,
+            "apply_ratio": raw / applied, "catch_up_ratio": raw / caught_up,
+        }))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ request handling, ninja's parsing and validation, the command bus, the domain an
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -149,6 +150,7 @@ def main() -> None:
     parser.add_argument("--deposits", type=int, default=2000, help="deposits per path (default 2000)")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds, to even out drift")
     parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--json", default=None, help="write the results here")
     args = parser.parse_args()
     setup_test_environment()  # the test client's host, "testserver", becomes an allowed host
 
@@ -167,9 +169,12 @@ def main() -> None:
                     timed(operation, args.warmup)
                 per_round = args.deposits // args.rounds
                 seconds = dict.fromkeys(paths, 0.0)
+                per_round_rates: dict[str, list[float]] = {name: [] for name in paths}
                 for _ in range(args.rounds):
                     for name, operation in paths.items():
-                        seconds[name] += timed(operation, per_round)
+                        spent = timed(operation, per_round)
+                        seconds[name] += spent
+                        per_round_rates[name].append(round(per_round / spent, 1))
             total = per_round * args.rounds
             rates = {name: total / spent for name, spent in seconds.items()}
             print(f"MongoDB: {'MONGO_URL' if os.environ.get('MONGO_URL') else 'stand-in'}; "
@@ -179,6 +184,13 @@ def main() -> None:
             print(f"API via the ninja view (no middleware)      : {rates['view']:8.1f} deposits/s  "
                   f"ratio {rates['view'] / rates['bare']:.2f}")
             print(f"bare pymongo, same transaction              : {rates['bare']:8.1f} deposits/s")
+            if args.json:
+                Path(args.json).write_text(json.dumps({
+                    "deposits_per_path": total, "rounds": args.rounds, "rates": rates,
+                    "rounds_rates": per_round_rates, "api_ratio": rates["api"] / rates["bare"],
+                    "view_ratio": rates["view"] / rates["bare"],
+                    "mongodb": "MONGO_URL" if os.environ.get("MONGO_URL") else "stand-in",
+                }))
         finally:
             client.drop_database(database.name)
             client.close()

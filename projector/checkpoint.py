@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import bson
+from django.db import connection
 from django.utils import timezone
 
 from projector.models import Checkpoint
@@ -33,20 +34,40 @@ def load_resume_token(name: str = STREAM_CHECKPOINT) -> dict[str, Any] | None:
 
 
 def save_checkpoint(update: CheckpointUpdate, name: str = STREAM_CHECKPOINT) -> None:
-    """Write the checkpoint; call it inside the transaction that applies the batch."""
+    """Write the checkpoint; call it inside the transaction that applies the batch.
+
+    One statement (insert, or update the existing row, which it locks until the commit): it runs
+    once per batch, and a lone event's batch is latency (ADR 0019).
+    """
     now = timezone.now()
-    row = Checkpoint.objects.select_for_update().filter(name=name).first()
-    if row is None:
-        row = Checkpoint(name=name, updated_at=now)
-    row.updated_at = now
+    values: dict[str, Any] = {"name": name, "updated_at": now, "events_applied": update.applied}
     if update.resume_token is not None:
-        row.resume_token = bson.encode(dict(update.resume_token))
+        values["resume_token"] = bson.encode(dict(update.resume_token))
     if update.applied:
-        row.events_applied += update.applied
-        row.last_applied_at = now
-        row.last_event_occurred_at = update.last_event_occurred_at
-        row.last_batch_lag_ms = update.lag_ms
-    row.save()
+        values.update(
+            last_applied_at=now,
+            last_event_occurred_at=update.last_event_occurred_at,
+            last_batch_lag_ms=update.lag_ms,
+        )
+    columns = {field.attname: field for field in Checkpoint._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    prepared = {
+        key: columns[key].get_db_prep_value(value, connection=connection, prepared=False)
+        for key, value in values.items()
+    }
+    names = ", ".join(quote(columns[key].column) for key in prepared)
+    changes = [key for key in prepared if key != "name" and (key != "events_applied" or update.applied)]
+    assignments = ", ".join(
+        f"{quote(columns[key].column)} = "
+        + (f"{quote(columns[key].column)} + %s" if key == "events_applied" else "%s")
+        for key in changes
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Checkpoint._meta.db_table)} ({names}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(prepared))}) ON DUPLICATE KEY UPDATE {assignments}",
+            [*prepared.values(), *(prepared[key] for key in changes)],
+        )
 
 
 def clear_resume_token(name: str = STREAM_CHECKPOINT) -> None:

@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -77,13 +78,22 @@ def deliver(
     if settings.DEMO_FAULTS:  # the demo page's poison switch; never even read in production
         events = _fail_poisoned(events, by_id, rejected)
     if claim:
-        outbox.claim([document["_id"] for document in documents], owner=owner, now=timezone.now())
+        ids = [document["_id"] for document in documents]
+        take = partial(outbox.claim, ids, owner=owner, now=timezone.now())
+        # Through the status writer, the claim overlaps the MySQL transaction instead of preceding
+        # it (a lone event's latency); it still lands before this batch's outcome (FIFO).
+        if status_writer is None:
+            take()
+        else:
+            status_writer.submit(take)
     try:
         report = apply_events(events, checkpoint=checkpoint, fence=fence)
     except DatabaseError as exc:
         # Permanent errors were isolated inside apply_events: this one is about the database.
         error = describe(exc)
         logger.warning("batch of %d events not applied, marking them failed: %s", len(events), error)
+        if status_writer is not None:
+            status_writer.flush()  # the claim first, so it cannot overwrite the failure
         transient = [Failure(doc, error, permanent=False) for doc in by_id.values()]
         outbox.mark_failed([*rejected, *transient], now=timezone.now(), owner=owner)
         raise

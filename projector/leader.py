@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from projector.models import ProjectorLease
@@ -75,11 +75,22 @@ class LeaderLease:
             logger.info("leader lease %s released by %s", self.name, self.owner)
 
     def assert_held(self) -> None:
-        """Inside a transaction: lock the lease row and fail unless it is ours and unexpired."""
-        held = list(
-            ProjectorLease.objects.select_for_update()
-            .filter(name=self.name, owner=self.owner, expires_at__gte=timezone.now())
-            .values_list("name", flat=True)
+        """Inside a transaction: lock the lease row and fail unless it is ours and unexpired.
+
+        Hand-written: it runs in every batch's transaction, before anything else (ADR 0019).
+        """
+        fields = {field.attname: field for field in ProjectorLease._meta.concrete_fields}
+        quote = connection.ops.quote_name
+        expires = fields["expires_at"].get_db_prep_value(
+            timezone.now(), connection=connection, prepared=False
         )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {quote(ProjectorLease._meta.db_table)} "  # noqa: S608
+                f"WHERE {quote(fields['name'].column)} = %s AND {quote(fields['owner'].column)} = %s "
+                f"AND {quote(fields['expires_at'].column)} >= %s FOR UPDATE",
+                [self.name, self.owner, expires],
+            )
+            held = cursor.fetchone() is not None
         if not held:
             raise LeaseLostError(f"leader lease {self.name} is no longer held by {self.owner}")

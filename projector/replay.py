@@ -25,13 +25,14 @@ from django.utils import timezone
 from accounts_read.models import AccountStatus, AccountView, DailyTotal, LedgerLine
 from accounts_write.contract import OutboxField
 from projector import bluegreen, prune
-from projector.apply import DAILY_FIELDS, ApplyReport, apply_events, flag_accounts
+from projector.apply import ApplyReport, apply_events, flag_accounts
 from projector.delivery import dead_letter_flags
 from projector.events import AnyEvent, EventParseError, parse_event
 from projector.fence import exclusive_fence, share_fence
 from projector.models import PrunedHistory, ReplayRun, ReplayState
 from projector.outbox import Document, OutboxStore
 from projector.projections import contribution
+from projector.read_model_writes import DAILY_COUNTERS
 from projector.reading import chunks, read_ahead
 from projector.shadow import LIVE, SHADOW, ReadTables
 
@@ -95,7 +96,7 @@ def _forget_account(account_id: uuid.UUID, daily_from: date | None) -> None:
     through = pruned.through_version if pruned is not None else 0
     lines = list(LedgerLine.objects.filter(account_id=account_id, aggregate_version__gt=through))
     for (day, currency), delta in sorted(contribution(view, lines, daily_from).daily.items()):
-        decrements = {name: Greatest(F(name) - getattr(delta, name), 0) for name in DAILY_FIELDS}
+        decrements = {name: Greatest(F(name) - getattr(delta, name), 0) for name in DAILY_COUNTERS}
         DailyTotal.objects.filter(day=day, currency=currency).update(**decrements)
     LedgerLine.objects.filter(account_id=account_id, aggregate_version__gt=through).delete()
     if not through:

@@ -2,8 +2,9 @@
 
 One ``ProjectorRunner.run()`` call is one projector process. It takes the leader lease (or
 waits as hot standby), opens the change stream from the stored checkpoint, applies everything
-not yet done from the outbox, then tails the stream in batches. Database failures never end
-the loop: the batch is marked failed, connections are dropped and re-opened after a backoff.
+not yet done from the outbox, then tails the stream with smart batching (``StreamReader``: each
+batch is what has arrived, applied without waiting for more). Database failures never end the
+loop: the batch is marked failed, connections are dropped and re-opened after a backoff.
 ``stop`` (set by SIGTERM/SIGINT) is checked between batches, so a batch is finished or rolled
 back, never cut in half. So is the operator's pause switch (``projector.control``): a paused
 leader keeps its lease and heartbeat and applies nothing until resumed.
@@ -32,6 +33,7 @@ from projector.leader import LeaderLease, LeaseLostError
 from projector.outbox import OutboxStore
 from projector.retry import retry_due, sweep_unfinished
 from projector.status_writer import StatusWriter
+from projector.stream_reader import StreamReader
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,6 @@ class HistoryLostError(RuntimeError):
 @dataclass(frozen=True)
 class RunnerConfig:
     batch_size: int
-    batch_wait: float
     max_await_ms: int
     lease_ttl: timedelta
     standby_poll: float
@@ -64,7 +65,6 @@ class RunnerConfig:
     def from_settings(cls) -> RunnerConfig:
         return cls(
             batch_size=settings.PROJECTOR_BATCH_SIZE,
-            batch_wait=settings.PROJECTOR_BATCH_WAIT_MS / 1000,
             max_await_ms=settings.PROJECTOR_MAX_AWAIT_MS,
             lease_ttl=timedelta(seconds=settings.PROJECTOR_LEASE_SECONDS),
             standby_poll=settings.PROJECTOR_STANDBY_POLL_SECONDS,
@@ -144,7 +144,9 @@ class ProjectorRunner:
             if report.unfinished:
                 self._start_healing()
             self._failures = 0
-            self._tail(stream, status_writer)
+            # Started after the sweep, so it queues only what arrives from now on (bounded).
+            with StreamReader(stream, capacity=self.config.batch_size) as reader:
+                self._tail(reader, status_writer)
 
     def _open_stream(self, token: Mapping[str, Any] | None) -> ChangeStream[Any]:
         try:
@@ -157,7 +159,7 @@ class ProjectorRunner:
             raise
 
     # --- the inner loop: tailing -------------------------------------------------------------------
-    def _tail(self, stream: ChangeStream[Any], status_writer: StatusWriter) -> None:
+    def _tail(self, reader: StreamReader, status_writer: StatusWriter) -> None:
         next_beat = next_checkpoint = time.monotonic()
         while not self.stop.is_set():
             now = time.monotonic()
@@ -170,12 +172,12 @@ class ProjectorRunner:
                     # Events wait in the stream (and the outbox); the lease stays ours.
                     self.stop.wait(self.gate.interval)
                     continue
-                documents, token = self._collect(stream)
+                documents, token = self._collect(reader)
                 if documents:
                     self._deliver_stream_batch(documents, token, status_writer)
                     next_checkpoint = time.monotonic() + self.config.idle_checkpoint
                 elif now >= next_checkpoint:
-                    self._save_idle_checkpoint(stream.resume_token)
+                    self._save_idle_checkpoint(reader.position)
                     next_checkpoint = now + self.config.idle_checkpoint
                 self._heal_if_due()
                 self._failures = 0
@@ -184,23 +186,15 @@ class ProjectorRunner:
                 self._start_healing()
                 self._back_off("mysql", exc)
 
-    def _collect(self, stream: ChangeStream[Any]) -> tuple[list[Any], Mapping[str, Any] | None]:
+    def _collect(self, reader: StreamReader) -> tuple[list[Any], Mapping[str, Any] | None]:
+        """What the stream has delivered so far; waits (up to the idle poll) only when there is nothing."""
         try:
-            first = stream.try_next()
-            if first is None:
-                return [], None
-            documents = [first["fullDocument"]]
-            deadline = time.monotonic() + self.config.batch_wait
-            while len(documents) < self.config.batch_size and time.monotonic() < deadline:
-                change = stream.try_next()
-                if change is None:
-                    break
-                documents.append(change["fullDocument"])
-            return documents, stream.resume_token
+            batch = reader.take(self.config.batch_size, wait=self.config.max_await_ms / 1000)
         except OperationFailure as exc:
             if exc.code in HISTORY_LOST_CODES:
                 raise HistoryLostError(str(exc)) from exc
             raise
+        return batch.documents, batch.resume_token
 
     def _deliver_stream_batch(
         self, documents: list[Any], token: Mapping[str, Any] | None, status_writer: StatusWriter

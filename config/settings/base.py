@@ -141,8 +141,9 @@ MONGO_DB = env_str("MONGO_DB", "cqrs_write")
 # An unreachable MongoDB must answer 503 within about two seconds, not hang a request.
 MONGO_SERVER_SELECTION_TIMEOUT_MS = env_int("MONGO_SERVER_SELECTION_TIMEOUT_MS", 2000)
 MONGO_CONNECT_TIMEOUT_MS = env_int("MONGO_CONNECT_TIMEOUT_MS", 2000)
-# Bounded retry of a command's transaction on TransientTransactionError / write conflicts.
-WRITE_MAX_TRANSACTION_ATTEMPTS = env_int("WRITE_MAX_TRANSACTION_ATTEMPTS", 5)
+# A command that clashes with concurrent writers (write conflict, stale version) is retried with
+# jittered backoff for up to this long, then answered 409 (ADR 0018).
+WRITE_RETRY_BUDGET_SECONDS = env_float("WRITE_RETRY_BUDGET_SECONDS", 5.0)
 
 # --- Redis and Celery -------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -155,11 +156,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
 
 # --- Projector (sync engine) ------------------------------------------------------------------
-# Batching: up to BATCH_SIZE events per MySQL transaction; a batch closes BATCH_WAIT_MS after its
-# first event, and an idle change stream is polled every MAX_AWAIT_MS, so a lone change is
-# visible within tens of milliseconds.
+# Smart batching (ADR 0017): each batch is what the change stream has delivered so far, up to
+# BATCH_SIZE events per MySQL transaction, applied without waiting for more; events arriving
+# while a batch commits make the next one. MAX_AWAIT_MS only bounds the poll of an idle stream.
 PROJECTOR_BATCH_SIZE = env_int("PROJECTOR_BATCH_SIZE", 500)
-PROJECTOR_BATCH_WAIT_MS = env_int("PROJECTOR_BATCH_WAIT_MS", 15)
 PROJECTOR_MAX_AWAIT_MS = env_int("PROJECTOR_MAX_AWAIT_MS", 50)
 # One active projector: a lease row in MySQL renewed by heartbeat; a standby polls for it.
 PROJECTOR_LEASE_SECONDS = env_float("PROJECTOR_LEASE_SECONDS", 10.0)

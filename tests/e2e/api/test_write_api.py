@@ -16,7 +16,7 @@ from pymongo.database import Database
 
 from accounts_write import bootstrap
 from accounts_write.adapters.indexes import ensure_collections_and_indexes
-from accounts_write.application.bus import CommandBus
+from accounts_write.application.bus import CommandBus, RetryPolicy
 from accounts_write.application.errors import TransactionConflictError, WriteStoreError
 from accounts_write.application.ports import UnitOfWork
 from config.mongo import close_mongo_client
@@ -299,9 +299,8 @@ class ConflictingUnitOfWork(UnitOfWork):
 def test_store_failures_have_their_own_codes(
     client: Client, error: Exception, status: int, code: str
 ) -> None:
-    failing = CommandBus(
-        lambda: ConflictingUnitOfWork(error), clock=bootstrap.utc_now, max_attempts=2, sleep=lambda _: None
-    )
+    failing = CommandBus(lambda: ConflictingUnitOfWork(error), clock=bootstrap.utc_now,
+                         retry=RetryPolicy(max_attempts=2), sleep=lambda _: None)
     with bootstrap.override_bus(failing):
         assert_error(post(client, "/accounts", {"owner": "Ada"}), status, code)
 

@@ -11,6 +11,7 @@ from pymongo.database import Database
 
 from accounts_write import bootstrap
 from accounts_write.adapters.indexes import ensure_collections_and_indexes
+from accounts_write.application.bus import RetryPolicy
 from config.mongo import close_mongo_client
 
 
@@ -37,6 +38,6 @@ def mongo_down(settings: Any) -> Iterator[None]:
     settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0"
     settings.MONGO_SERVER_SELECTION_TIMEOUT_MS = 300
     close_mongo_client()
-    with bootstrap.override_bus(bootstrap.build_bus(max_attempts=1)):
+    with bootstrap.override_bus(bootstrap.build_bus(retry=RetryPolicy(max_attempts=1))):
         yield
     close_mongo_client()

@@ -115,3 +115,16 @@ def test_a_second_projector_stands_by_while_the_first_leads(mongo_db):
             wait_until(lambda: ProjectorLease.objects.get().owner == "second", timeout=10)
             outbox.insert_one(ada.deposited("1.00"))
             wait_until(lambda: AccountView.objects.filter(version=2).exists())
+
+
+def test_a_lone_event_is_applied_without_waiting_for_the_idle_poll_to_run_out(mongo_db):
+    # Smart batching: with a 4 s idle poll, a projector that waited for more after the first
+    # event would show it only after 4 s; within 3 s means the batch was applied at once.
+    outbox = mongo_db[OUTBOX_COLLECTION]
+    ada = AccountHistory()
+    with running_projector(mongo_db, max_await_ms=4000):
+        outbox.insert_one(ada.opened())
+        wait_until(lambda: AccountView.objects.exists(), timeout=10)
+        time.sleep(0.2)  # the reader's next getMore is now waiting on an idle stream
+        outbox.insert_one(ada.deposited("1.00"))
+        wait_until(lambda: AccountView.objects.filter(version=2).exists(), timeout=3)

@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from accounts_write import contract
-from accounts_write.application.bus import CommandBus
+from accounts_write.application.bus import CommandBus, RetryPolicy
 from accounts_write.application.errors import IdempotencyKeyReusedError
 from accounts_write.application.results import AccountCommandResult
 from accounts_write.bootstrap import build_bus
@@ -51,7 +51,7 @@ def test_same_key_with_another_payload_is_refused(bus: CommandBus, write_db: Mon
 def test_concurrent_deposits_into_one_account_all_land(bus: CommandBus, write_db: MongoDatabase) -> None:
     account_id = open_account(bus)
     # A generous retry budget: this test is about correctness under contention, not the budget.
-    contended = build_bus(database=write_db, max_attempts=40)
+    contended = build_bus(database=write_db, retry=RetryPolicy(budget_seconds=60))
     amounts = [Decimal(f"{thread}.{deposit:02d}") + 1 for thread in range(THREADS)
                for deposit in range(DEPOSITS_PER_THREAD)]
 
@@ -75,7 +75,7 @@ def test_concurrent_deposits_into_one_account_all_land(bus: CommandBus, write_db
 
 def test_same_key_sent_concurrently_executes_once(bus: CommandBus, write_db: MongoDatabase) -> None:
     account_id = open_account(bus)
-    contended = build_bus(database=write_db, max_attempts=40)
+    contended = build_bus(database=write_db, retry=RetryPolicy(budget_seconds=60))
     barrier = Barrier(THREADS)
 
     def deposit(_: int) -> AccountCommandResult:

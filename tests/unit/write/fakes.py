@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from accounts_write.application.bus import CommandBus
+from accounts_write.application.bus import CommandBus, RetryPolicy
 from accounts_write.application.errors import AccountNotFoundError, TransactionConflictError
 from accounts_write.application.idempotency import CommandRecord
 from accounts_write.application.ports import AccountRepository, CommandLog, UnitOfWork
@@ -104,6 +104,9 @@ def fake_bus(store: FakeStore | None = None, max_attempts: int = 5) -> tuple[Com
     """A command bus over a fake store (no sleeping between retries)."""
     store = store if store is not None else FakeStore()
     bus = CommandBus(
-        lambda: FakeUnitOfWork(store), clock=StepClock(), max_attempts=max_attempts, sleep=lambda _: None
+        lambda: FakeUnitOfWork(store),
+        clock=StepClock(),
+        retry=RetryPolicy(max_attempts=max_attempts),
+        sleep=lambda _: None,
     )
     return bus, store

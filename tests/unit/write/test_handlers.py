@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from accounts_write.application.bus import CommandBus
+from accounts_write.application.bus import CommandBus, RetryPolicy
 from accounts_write.application.errors import (
     AccountNotFoundError,
     ConcurrencyConflictError,
@@ -140,7 +140,7 @@ def test_conflict_is_retried_and_then_succeeds() -> None:
     retrying = CommandBus(
         lambda: FakeUnitOfWork(store, before_commit=flaky),
         clock=StepClock(),
-        max_attempts=3,
+        retry=RetryPolicy(max_attempts=3),
         sleep=lambda _: None,
     )
     result = retrying.handle(DepositFunds(account_id, Decimal("1.00")), "d")
@@ -161,7 +161,7 @@ def test_conflict_retries_are_bounded() -> None:
     retrying = CommandBus(
         lambda: FakeUnitOfWork(store, before_commit=always_conflict),
         clock=StepClock(),
-        max_attempts=4,
+        retry=RetryPolicy(max_attempts=4),
         sleep=sleeps.append,
     )
     with pytest.raises(ConcurrencyConflictError):

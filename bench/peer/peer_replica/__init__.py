@@ -1,0 +1,1 @@
+"""Benchmark peer: the django-cqrs replica app."""
