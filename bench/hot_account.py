@@ -34,16 +34,20 @@ from projector_common import LOG_DIR, REPO_ROOT, prepare_read_database
 from pymongo import MongoClient
 
 from accounts_write.adapters.indexes import ensure_collections_and_indexes
+from tests.auth import issue_api_key
 from tests.mongo_standin.process import free_port, mongo_url_or_standin
 
 HOST = "127.0.0.1"
 OPENING = {"owner": "Hot", "initial_deposit": "0.01"}
 
 
+API_KEY = ""  # set in main(): every /api/ request is authenticated
+
+
 def request(port: int, method: str, path: str, body: dict[str, Any] | None = None,
             key: str | None = None) -> tuple[int, dict[str, Any]]:
     connection = http.client.HTTPConnection(HOST, port, timeout=60)
-    headers = {"Content-Type": "application/json", "Host": "localhost"}
+    headers = {"Content-Type": "application/json", "Host": "localhost", "Authorization": f"Bearer {API_KEY}"}
     if key:
         headers["Idempotency-Key"] = key
     connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
@@ -108,7 +112,10 @@ def main() -> None:
         database = client[f"bench_hot_{uuid.uuid4().hex[:8]}"]
         ensure_collections_and_indexes(database)
         env = {**os.environ, **child_env, "MONGO_URL": url, "MONGO_DB": database.name,
-               "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+               "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings.test",
+               "API_WRITE_RATE_LIMIT": "0"}  # the bench measures contention, not the abuse limit
+        global API_KEY
+        API_KEY = issue_api_key("hot-account-bench")
         port = free_port()
         server = start_server(env, port, options.workers, LOG_DIR / "hot-account-gunicorn.log")
         try:
