@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from pymongo.database import Database
 
@@ -164,7 +165,7 @@ def test_after_the_cure_retry_applies_the_dead_letter_and_releases_the_parked_ev
     assert [entry[F.STATUS] for entry in entries(write_db, ada)] == [OutboxStatus.DONE] * 4
     view = AccountView.objects.get(account_id=ada)
     assert (view.version, view.balance, view.needs_attention) == (4, Decimal("112.00"), False)
-    assert entries(write_db, ada)[2][F.AUDIT][-1]["by"] == "demo page"
+    assert entries(write_db, ada)[2][F.AUDIT][-1]["by"] == "teller"  # the logged-in demo user
 
 
 def test_a_logged_in_user_s_retry_is_audited_under_their_name(
@@ -257,5 +258,6 @@ def test_without_javascript_a_fault_button_answers_with_a_small_page_and_a_link_
 
 def test_the_buttons_need_the_csrf_token_like_every_other_form(write_db: Database[Any], faults: None) -> None:
     strict = Client(enforce_csrf_checks=True)
+    strict.force_login(User.objects.create_user("csrf-checker", password="a-long-password-1"))
 
     assert strict.post("/demo/faults/cure/").status_code == 403

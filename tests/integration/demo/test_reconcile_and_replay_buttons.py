@@ -141,7 +141,7 @@ def test_replay_runs_in_the_background_and_the_strip_shows_its_progress(
     assert "Replay started" in html or "done:" in html
     assert BACKGROUND.join(timeout=60)
     run = ReplayRun.objects.get()
-    assert (run.state, run.started_by, run.events_seen) == (ReplayState.DONE, "demo page", 4)
+    assert (run.state, run.started_by, run.events_seen) == (ReplayState.DONE, "teller", 4)
     strip = htmx.get("/demo/sync/").content.decode()
     assert "Swapped in" in strip and "4 events read, 4 applied" in strip
     view = AccountView.objects.get(account_id=ada)  # rebuilt from the events: the corruption is gone
