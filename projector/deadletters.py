@@ -93,7 +93,7 @@ def show(outbox: OutboxStore, event_id: uuid.UUID) -> DeadLetterDetail:
 def retry(outbox: OutboxStore, event_id: uuid.UUID, *, by: str) -> ActionResult:
     """Fresh attempts for a dead letter (after its cause was fixed), applied now."""
     audit = {"at": timezone.now(), "by": by, "action": "retry", "reason": ""}
-    _reopen(outbox, event_id, audit)
+    _reopen(outbox, event_id, audit, by=by)
     return _apply_now(outbox, event_id, "retry", by)
 
 
@@ -107,16 +107,20 @@ def skip(outbox: OutboxStore, event_id: uuid.UUID, *, reason: str, by: str) -> A
         raise ValueError("a skip needs a reason (it is kept in the audit trail and shown on the account)")
     now = timezone.now()
     mark = {"by": by, "at": now, "reason": reason.strip()}
-    _reopen(
-        outbox, event_id, {"at": now, "by": by, "action": "skip", "reason": reason.strip()}, {F.SKIP: mark}
-    )
+    audit = {"at": now, "by": by, "action": "skip", "reason": reason.strip()}
+    _reopen(outbox, event_id, audit, {F.SKIP: mark}, by=by)
     return _apply_now(outbox, event_id, "skip", by)
 
 
 def _reopen(
-    outbox: OutboxStore, event_id: uuid.UUID, audit: dict[str, Any], extra: dict[str, Any] | None = None
+    outbox: OutboxStore,
+    event_id: uuid.UUID,
+    audit: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+    *,
+    by: str,
 ) -> None:
-    if outbox.reopen(event_id, audit, extra):
+    if outbox.reopen(event_id, audit, extra, owner=_owner(by), now=timezone.now()):
         return
     document = outbox.get(event_id)
     if document is None:
@@ -124,8 +128,12 @@ def _reopen(
     raise DeadLetterError(f"outbox entry {event_id} is {document.get(F.STATUS)}, not dead")
 
 
+def _owner(by: str) -> str:
+    return f"operator:{by}"
+
+
 def _apply_now(outbox: OutboxStore, event_id: uuid.UUID, action: str, by: str) -> ActionResult:
-    owner = f"operator:{by}"
+    owner = _owner(by)
     document = outbox.get(event_id)
     assert document is not None  # reopened just now; entries are never deleted while dead
     report = SweepReport()

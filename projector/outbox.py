@@ -299,15 +299,25 @@ class OutboxStore:
         return counts
 
     def reopen(
-        self, event_id: uuid.UUID, audit: Mapping[str, Any], extra: Mapping[str, Any] | None = None
+        self,
+        event_id: uuid.UUID,
+        audit: Mapping[str, Any],
+        extra: Mapping[str, Any] | None = None,
+        *,
+        owner: str,
+        now: datetime,
     ) -> bool:
-        """A dead entry back to pending with fresh attempts, recording the operator's action."""
+        """A dead entry back in play with fresh attempts, recording the operator's action.
+
+        It comes back leased to the operator who applies it next, not pending: a pending entry
+        with an old timestamp is due for the retry sweep, which would apply it (and release its
+        parked entries) under the operator's feet. If the operator's process dies before applying
+        it, the lease runs out and the sweep takes it over.
+        """
         state = {
-            F.STATUS: OutboxStatus.PENDING.value,
+            **self._lease(owner, now),
             F.PERMANENT_FAILURES: 0,
             F.NEXT_ATTEMPT_AT: None,
-            F.LEASE_OWNER: None,
-            F.LEASE_UNTIL: None,
             **(extra or {}),
         }
         result = self.collection.update_one(

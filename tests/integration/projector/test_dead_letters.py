@@ -241,10 +241,46 @@ def test_entries_parked_behind_a_dead_letter_being_retried_stay_parked_until_it_
     _, poison, later, _ = poisoned_account(outbox)
     deliver(outbox.collection.find().to_list(), outbox, owner="projector")
     retry_until_settled(outbox)
-    # What `deadletters retry` does first: fresh attempts, back to pending.
-    assert outbox.reopen(poison["_id"], {"at": timezone.now(), "by": "ops", "action": "retry", "reason": ""})
+    # What `deadletters retry` does first: fresh attempts, leased to the operator.
+    audit = {"at": timezone.now(), "by": "ops", "action": "retry", "reason": ""}
+    assert outbox.reopen(poison["_id"], audit, owner="operator:ops", now=timezone.now())
 
     report = retry_due(outbox, owner="retry", pending_grace=timedelta(hours=1), limit=100, batch_size=100)
 
     assert report.released == 0
     assert [stored(outbox, doc)[F.STATUS] for doc in later] == [OutboxStatus.PARKED] * 2
+
+
+def test_a_dead_letter_being_retried_is_not_taken_by_the_retry_sweep_before_the_operator_applies_it(
+    outbox,
+):
+    """Regression (CI, demo's Retry said "no parked event released"): a reopened entry was pending
+    with its old timestamp, so a sweep running between the reopen and the operator's apply took
+    it, applied it and released its parked entries itself."""
+    _, poison, later, _ = poisoned_account(outbox)
+    deliver(outbox.collection.find().to_list(), outbox, owner="projector")
+    retry_until_settled(outbox)
+    audit = {"at": timezone.now(), "by": "ops", "action": "retry", "reason": ""}
+    assert outbox.reopen(poison["_id"], audit, owner="operator:ops", now=timezone.now())
+
+    swept = retry_due(outbox, owner="retry", pending_grace=timedelta(0), limit=100, batch_size=100)
+
+    assert (swept.applied, swept.released) == (0, 0)
+    assert stored(outbox, poison)[F.STATUS] == OutboxStatus.IN_PROGRESS
+    assert [stored(outbox, doc)[F.STATUS] for doc in later] == [OutboxStatus.PARKED] * 2
+
+
+def test_a_reopened_dead_letter_whose_operator_died_is_taken_over_by_the_sweep_when_its_lease_ends(
+    outbox,
+):
+    _, poison, _, _ = poisoned_account(outbox)
+    deliver(outbox.collection.find().to_list(), outbox, owner="projector")
+    retry_until_settled(outbox)
+    audit = {"at": timezone.now(), "by": "ops", "action": "retry", "reason": ""}
+    long_ago = timezone.now() - outbox.entry_lease - timedelta(seconds=1)
+    assert outbox.reopen(poison["_id"], audit, owner="operator:ops", now=long_ago)
+
+    swept = retry_due(outbox, owner="retry", pending_grace=timedelta(hours=1), limit=100, batch_size=100)
+
+    assert stored(outbox, poison)[F.STATUS] != OutboxStatus.IN_PROGRESS
+    assert swept.seen >= 1
