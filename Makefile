@@ -11,13 +11,14 @@ DEMO_PORT ?= 8000
 DEMO_MONGO_PORT ?= 27017
 export DJANGO_SETTINGS_MODULE ?= config.settings.test
 
-.PHONY: help test lint typecheck imports pytest venv system-deps browser-deps proxy-deps services demo screenshot clean conformance bench rabbitmq
+.PHONY: help test lint typecheck imports pytest venv system-deps browser-deps proxy-deps services demo screenshot clean conformance bench rabbitmq soak
 
 help:
 	@echo "make test   - set up (venv, packages, services) and run lint, types, import rules and all tests with coverage"
 	@echo "make demo   - run the whole stack on the local services (web on :$(DEMO_PORT), projector, Celery worker and beat)"
 	@echo "make screenshot - start the stack, drive a few commands and save docs/demo-page.png"
 	@echo "make bench  - benchmarks, side by side with django-cqrs; writes docs/BENCHMARKS.md (about 12 minutes)"
+	@echo "make soak   - the chaos soak (SOAK_MINUTES, default 30; SOAK_SEED): writes docs/RELIABILITY.md"
 	@echo "make clean  - remove the virtualenv, caches and demo data"
 	@echo "make conformance - MongoDB's unified spec tests (pinned pymongo sdist) against the stand-in; pass rate per spec"
 
@@ -152,6 +153,15 @@ conformance: $(STAMP)
 # CQRS Sync and django-cqrs side by side, then our own figures: docs/BENCHMARKS.md and its plots.
 bench: $(BENCH_STAMP) services rabbitmq
 	$(BENCH_VENV)/bin/python bench/run_all.py
+
+# The chaos soak on private services it starts itself (MariaDB, Redis, the stand-in): see
+# docs/RELIABILITY.md. Its plotting library is the soak's own, not a product dependency.
+SOAK_MINUTES ?= 30
+SOAK_SEED ?=
+soak: $(STAMP)
+	$(BIN)/python -m pip install -q -r tests/faults/soak/requirements.txt
+	$(BIN)/python -m tests.faults.soak --minutes $(SOAK_MINUTES) $(if $(SOAK_SEED),--seed $(SOAK_SEED)) \
+	  --report docs/RELIABILITY.md
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) bench/results .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov .data

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
@@ -119,6 +120,21 @@ def on_body_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpRespons
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, error_body("not_found", str(exc) or "Not found."), status=404)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_read_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The read database is unreachable, restarting or refused a lock for now: a 503 the client may
+    # retry, as the write side answers while MongoDB is away — not a 500 that reports a bug.
+    logger.warning("read database unavailable on %s %s: %s", request.method, request.path, exc)
+    response = api.create_response(
+        request,
+        error_body("read_database_unavailable", "The read database cannot be reached; try again shortly."),
+        status=503,
+    )
+    response["Retry-After"] = "1"
+    return response
 
 
 @api.exception_handler(Exception)

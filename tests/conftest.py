@@ -11,12 +11,14 @@ Processes started by tests (web servers, benchmarks) get a key from ``make_api_k
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
 from config.apikeys import forget
+from projector.leader import LeaderLease
 from tests.auth import bearer, issue_api_key
 
 pytest_plugins = ["tests.mongo_standin.pytest_plugin"]
@@ -61,3 +63,24 @@ def logged_in_client(demo_user: User) -> Client:
 def anonymous_client() -> Client:
     """No key, no session: what a stranger on the network has."""
     return Client()
+
+
+@pytest.fixture
+def take_lease() -> Iterator[Callable[..., LeaderLease]]:
+    """Take the leader lease on the test's own connection, and let it go afterwards.
+
+    The leader marks its MySQL session with a named lock, which outlives a test's rollback; left
+    behind, it would make this test process look like a frozen leader to the next projector,
+    which would end its session (ADR 0021).
+    """
+    taken: list[LeaderLease] = []
+
+    def take(owner: str, ttl: timedelta = timedelta(seconds=30)) -> LeaderLease:
+        lease = LeaderLease(owner=owner, ttl=ttl)
+        lease.try_acquire()
+        taken.append(lease)
+        return lease
+
+    yield take
+    for lease in taken:
+        lease.release()

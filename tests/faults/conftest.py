@@ -12,6 +12,7 @@ from pymongo.database import Database
 from accounts_write import bootstrap
 from accounts_write.adapters.indexes import ensure_collections_and_indexes
 from tests.faults.processes import ProjectorProcess
+from tests.faults.tcp_proxy import TcpProxy
 
 SpawnProjector = Callable[..., ProjectorProcess]
 
@@ -61,3 +62,12 @@ def spawn_projector(settings: Any, mongo_url: str, mongo_db: Database[Any]) -> I
     finally:
         for process in started:
             process.cleanup()
+
+
+@pytest.fixture
+def mysql_proxy(settings: Any) -> Iterator[TcpProxy]:
+    """A cuttable, freezable link to the test database."""
+    db = settings.DATABASES["default"]
+    proxy = TcpProxy(db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 3306))
+    yield proxy
+    proxy.close()

@@ -43,6 +43,21 @@ class ProjectorProcess:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=10)
 
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def pause(self) -> None:
+        """SIGSTOP: the process freezes wherever it is (a long GC pause, a stalled VM)."""
+        if self.alive:
+            os.kill(self.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT: the frozen process carries on as if nothing happened (a zombie leader)."""
+        if self.alive:
+            os.kill(self.pid, signal.SIGCONT)
+
     def terminate(self, timeout: float = 20.0) -> int:
         """SIGTERM and wait: the projector finishes its batch and exits."""
         assert self.proc is not None

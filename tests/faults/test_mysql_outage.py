@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
+from django.db import connection
 
 from accounts_write.contract import OUTBOX_COLLECTION, OutboxStatus
 from accounts_write.contract import OutboxField as F
 from tests.faults.convergence import wait_for_convergence
 from tests.faults.processes import wait_for_log
-from tests.faults.tcp_proxy import TcpProxy
 from tests.faults.workload import Workload
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.timeout(120)]
-
-
-@pytest.fixture
-def mysql_proxy(settings):
-    db = settings.DATABASES["default"]
-    proxy = TcpProxy(db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 3306))
-    yield proxy
-    proxy.close()
 
 
 def test_a_ten_second_mysql_outage_marks_entries_failed_and_then_converges(
@@ -51,3 +44,24 @@ def test_a_ten_second_mysql_outage_marks_entries_failed_and_then_converges(
     assert projector.alive, "the projector must ride out the outage, not exit"
     assert "mysql unavailable" in projector.log()
     assert projector.terminate() == 0
+
+
+def test_the_read_api_answers_503_not_500_while_mysql_is_cut(mysql_proxy, client):
+    connection.close()
+    real_port = connection.settings_dict["PORT"]
+    connection.settings_dict["PORT"] = str(mysql_proxy.port)
+    try:
+        assert client.get("/api/accounts").status_code == 200
+        mysql_proxy.cut()
+        connection.close()
+        answers = [client.get(path) for path in ("/api/accounts", f"/api/accounts/{uuid.uuid4()}")]
+        mysql_proxy.restore()
+        connection.close()
+        assert client.get("/api/accounts").status_code == 200
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = real_port
+    for answer in answers:
+        assert answer.status_code == 503
+        assert answer.json()["error"]["code"] == "read_database_unavailable"
+        assert answer["Retry-After"] == "1"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -17,7 +16,6 @@ from config.mongo import close_mongo_client
 from projector.bootstrap import outbox_store
 from projector.checkpoint import CheckpointUpdate, save_checkpoint
 from projector.delivery import deliver
-from projector.leader import LeaderLease
 from tests.factories.outbox import AccountHistory, money, outbox_document
 
 pytestmark = pytest.mark.django_db
@@ -123,8 +121,8 @@ def test_mistakes_are_refused_in_words(outbox, arguments, message):
         run("deadletters", *arguments)
 
 
-def test_syncstatus_tells_the_same_facts_as_the_api(dead_letter, client):
-    LeaderLease(owner="p1", ttl=timedelta(seconds=30)).try_acquire()
+def test_syncstatus_tells_the_same_facts_as_the_api(dead_letter, client, take_lease):
+    take_lease("p1")
     with transaction.atomic():
         save_checkpoint(CheckpointUpdate(resume_token={"_data": "00"}))
 

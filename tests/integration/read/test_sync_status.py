@@ -12,7 +12,6 @@ from accounts_write.contract import OUTBOX_COLLECTION
 from accounts_write.contract import OutboxField as F
 from config.mongo import close_mongo_client
 from projector.checkpoint import CheckpointUpdate, save_checkpoint
-from projector.leader import LeaderLease
 from tests.factories.outbox import AccountHistory
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +26,12 @@ def status_on(settings, mongo_url, mongo_db):
     close_mongo_client()
 
 
-def test_status_reports_backlog_lag_checkpoint_and_a_live_projector(status_on, client):
+def test_status_reports_backlog_lag_checkpoint_and_a_live_projector(status_on, client, take_lease):
     ada = AccountHistory()
     old = ada.opened()
     old[F.OCCURRED_AT] = timezone.now() - timedelta(seconds=30)
     status_on[OUTBOX_COLLECTION].insert_many([old, ada.deposited("1.00")])
-    LeaderLease(owner="p1", ttl=timedelta(seconds=30)).try_acquire()
+    take_lease("p1")
     with transaction.atomic():
         save_checkpoint(CheckpointUpdate(resume_token={"_data": "00"}))
 
@@ -48,9 +47,8 @@ def test_status_reports_backlog_lag_checkpoint_and_a_live_projector(status_on, c
     assert body["outbox"]["lag_seconds"] >= 29
 
 
-def test_status_says_no_projector_is_alive_when_the_lease_expired(status_on, client):
-    lease = LeaderLease(owner="p1", ttl=timedelta(milliseconds=1))
-    lease.try_acquire()
+def test_status_says_no_projector_is_alive_when_the_lease_expired(status_on, client, take_lease):
+    take_lease("p1", ttl=timedelta(milliseconds=1))
 
     body = client.get("/api/sync/status").json()
 
