@@ -82,7 +82,7 @@ def raw_writes(events: list[ProjectorEvent], batch: int) -> float:
             if event.aggregate_id not in seen:
                 seen.add(event.aggregate_id)
                 opened = AccountStatus.OPEN.value
-                new.append([key, event.owner, event.currency, "0.00", opened, event.version, at, at])
+                new.append([key, event.owner, event.currency, "0.00", opened, event.version, at, at, ""])
                 continue
             changed[event.aggregate_id] = [key, str(event.balance_after), event.version, at]
             lines.append([prep(LedgerLine, "event_id", event.event_id), key, event.version,
@@ -93,7 +93,8 @@ def raw_writes(events: list[ProjectorEvent], batch: int) -> float:
         if new:
             cursor.executemany(
                 "INSERT INTO accounts_read_accountview (account_id, owner, currency, balance, status, "
-                "version, opened_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", new)
+                "version, opened_at, updated_at, attention) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                new)
         if changed:
             rows = " UNION ALL ".join(["SELECT %s AS k, %s AS b, %s AS v, %s AS u"] * len(changed))
             cursor.execute(
