@@ -115,7 +115,7 @@ def main() -> None:
                "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings.test",
                "API_WRITE_RATE_LIMIT": "0"}  # the bench measures contention, not the abuse limit
         global API_KEY
-        API_KEY = issue_api_key("hot-account-bench")
+        API_KEY = issue_api_key(f"hot-account-bench-{uuid.uuid4().hex[:8]}")  # one per run
         port = free_port()
         server = start_server(env, port, options.workers, LOG_DIR / "hot-account-gunicorn.log")
         try:
