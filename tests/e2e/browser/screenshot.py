@@ -22,7 +22,7 @@ import MySQLdb
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser.browser import Watch, chromium, watched_context
-from tests.e2e.browser.login import demo_login, log_in_with_password
+from tests.e2e.browser.login import log_in_with_password, staff_login
 from tests.e2e.browser.stack import REPO_ROOT, DemoStack
 from tests.mongo_standin.process import mongo_url_or_standin
 
@@ -121,7 +121,7 @@ def main() -> None:
         with stack, chromium() as browser, watched_context(browser, watch) as context:
             page = context.new_page()
             page.set_default_timeout(15_000)
-            log_in_with_password(page, stack.base_url, *demo_login(database_url))
+            log_in_with_password(page, stack.base_url, *staff_login(database_url))
             drive(page, stack.base_url)
             options.output.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(options.output), full_page=True)
