@@ -9,13 +9,10 @@ of ``bench/hot_account.py`` on a database failed, its API key's fixed name being
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from tests.scripts import run_python
 
 
 @pytest.mark.parametrize(
@@ -42,14 +39,6 @@ def test_the_hot_account_bench_runs_twice_on_the_same_database():
 def run_bench(script: str, arguments: list[str]) -> str:
     env = {**os.environ, "BENCH_DATABASE_URL": "mysql://root:@127.0.0.1:3306/cqrs_bench_smoke"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    done = subprocess.run(
-        [sys.executable, script, *arguments],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_python([script, *arguments], env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout

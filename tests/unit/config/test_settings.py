@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from config.settings.base import env_bool, env_int, env_list, read_database
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.scripts import run_python
 
 
 def test_env_bool_accepts_the_usual_spellings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,15 +60,7 @@ def _run_production(code: str, env: dict[str, str]) -> subprocess.CompletedProce
         if not key.startswith(("DJANGO_", "DEMO_", "METRICS_")) and key not in ("DATABASE_URL", "MONGO_URL")
     }
     clean.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_python(["-c", code], env=clean, timeout=120)
 
 
 def _import_production(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -140,14 +129,10 @@ def test_production_refuses_the_demo_fault_buttons() -> None:
 
 def test_check_deploy_is_clean_under_production_settings() -> None:
     env = {**VALID_PRODUCTION, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
+    result = run_python(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env={**{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DEMO_"))}, **env},
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -162,15 +147,7 @@ def test_no_process_falls_back_to_some_settings_when_none_are_named(entry: str) 
         "config.celery": "import config.celery",
     }[entry]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python(["-c", code], env=env, timeout=120)
     assert result.returncode != 0
     assert "DJANGO_SETTINGS_MODULE is not set" in result.stderr
     assert "config.settings.local" in result.stderr

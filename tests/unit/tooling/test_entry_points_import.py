@@ -7,25 +7,14 @@ AppRegistryNotReady, its login helper importing Django's User model before Djang
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from tests.scripts import run_python
 
 
 @pytest.mark.parametrize("module", ["tests.e2e.browser.screenshot", "tests.faults.soak.__main__"])
 def test_the_script_imports_in_a_bare_interpreter(module):
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
-    done = subprocess.run(
-        [sys.executable, "-c", f"import {module}"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_python(["-c", f"import {module}"], env=env, timeout=60)
     assert done.returncode == 0, done.stderr[-3000:]
