@@ -239,6 +239,11 @@ def _median(values: list[float]) -> float:
     return ordered[len(ordered) // 2] if ordered else 0.0
 
 
+# A settled leader's sockets: its MySQL connection and its MongoDB pool (three). Measured flat at 4
+# over the 32-minute soak in docs/RELIABILITY.md.
+LEADER_SOCKETS = 4
+
+
 def resources(usage: list[Any], warm_up: float = 20.0) -> list[Check]:
     """Over the run: projector processes in the last fifth of it against those in the first fifth,
     the leader against the leader and a standby against a standby (processes are killed every few
@@ -268,7 +273,9 @@ def resources(usage: list[Any], warm_up: float = 20.0) -> list[Check]:
         first = [i.sockets for i in settled if i.leader and i.at <= begin + (end - begin) / 2]
         last = [i.sockets for i in settled if i.leader and i.at > begin + (end - begin) / 2]
         if first and last:
-            sockets_ok = max(last) <= max(first) + 2
+            # Against at least a settled leader's own count: in a short run every first-half sample
+            # may catch a leader before its MongoDB pool is open (1 socket), and 1 → 4 is no leak.
+            sockets_ok = max(last) <= max(*first, LEADER_SOCKETS) + 2
             socket_notes.append(
                 f"the leader held at most {max(first)} in the first half, {max(last)} in the last"
             )
