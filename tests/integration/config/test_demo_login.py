@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,23 +11,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from pymongo.database import Database
 
-from accounts_write import bootstrap
-from accounts_write.adapters.indexes import ensure_collections_and_indexes
-from config.mongo import close_mongo_client
-
 pytestmark = pytest.mark.django_db
 
 DEMO_PATHS = ["/", "/demo/write/", "/demo/read/", "/demo/sync/", "/demo/timeline/"]
-
-
-@pytest.fixture
-def write_db(settings: Any, mongo_url: str, mongo_db: Database[Any]) -> Iterator[Database[Any]]:
-    settings.MONGO_URL, settings.MONGO_DB = mongo_url, mongo_db.name
-    close_mongo_client()
-    ensure_collections_and_indexes(mongo_db)
-    with bootstrap.override_bus(bootstrap.build_bus(database=mongo_db)):
-        yield mongo_db
-    close_mongo_client()
 
 
 @pytest.mark.parametrize("path", DEMO_PATHS)

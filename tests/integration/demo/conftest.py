@@ -10,20 +10,8 @@ from django.test import Client
 from pymongo.database import Database
 
 from accounts_write import bootstrap
-from accounts_write.adapters.indexes import ensure_collections_and_indexes
 from accounts_write.application.bus import RetryPolicy
 from config.mongo import close_mongo_client
-
-
-@pytest.fixture
-def write_db(settings: Any, mongo_url: str, mongo_db: Database[Any]) -> Iterator[Database[Any]]:
-    """Commands, the write pane and the sync strip all use the test's own MongoDB database."""
-    settings.MONGO_URL, settings.MONGO_DB = mongo_url, mongo_db.name
-    close_mongo_client()
-    ensure_collections_and_indexes(mongo_db)
-    with bootstrap.override_bus(bootstrap.build_bus(database=mongo_db)):
-        yield mongo_db
-    close_mongo_client()
 
 
 @pytest.fixture
