@@ -17,8 +17,7 @@ from accounts_write.adapters import mappers
 from accounts_write.adapters.driver_errors import translated_driver_errors
 from accounts_write.application.errors import AccountNotFoundError, TransactionConflictError
 from accounts_write.application.idempotency import CommandRecord
-from accounts_write.application.ports import AccountRepository, CommandLog, UnitOfWork
-from accounts_write.domain.events import DomainEvent
+from accounts_write.application.ports import AccountChange, AccountRepository, CommandLog, Commit, UnitOfWork
 from accounts_write.domain.model import BankAccount
 
 MongoDatabase = Database[dict[str, Any]]
@@ -29,69 +28,35 @@ ABORT_TIMEOUT_SECONDS = 0.5
 
 
 class MongoAccountRepository(AccountRepository):
-    """Loads accounts inside the transaction and remembers each one's version as read."""
+    """Loads accounts inside the transaction."""
 
     def __init__(self, database: MongoDatabase, session: ClientSession) -> None:
         super().__init__()
         self._collection = database[contract.ACCOUNTS_COLLECTION]
         self._session = session
-        self.versions_read: dict[UUID, int] = {}
 
     def _load(self, account_id: UUID) -> BankAccount:
         with translated_driver_errors("load account"):
             document = self._collection.find_one({"_id": account_id}, session=self._session)
         if document is None:
             raise AccountNotFoundError(account_id)
-        account = mappers.account_from_document(document)
-        self.versions_read[account.id] = account.version
-        return account
-
-    def save_changes(self) -> list[DomainEvent]:
-        """Write every changed account (version-checked); return the events they raised."""
-        events: list[DomainEvent] = []
-        for account in self.seen.values():
-            new_events = account.take_events()
-            if not new_events:
-                continue
-            if account.id in self.versions_read:
-                self._update(account, self.versions_read[account.id])
-            else:
-                self._collection.insert_one(mappers.account_to_document(account), session=self._session)
-            events.extend(new_events)
-        return events
-
-    def _update(self, account: BankAccount, version_read: int) -> None:
-        document = mappers.account_to_document(account)
-        del document["_id"]
-        outcome = self._collection.update_one(
-            {"_id": account.id, "version": version_read}, {"$set": document}, session=self._session
-        )
-        if outcome.matched_count != 1:
-            raise TransactionConflictError(
-                f"account {account.id} changed after version {version_read} was read"
-            )
+        return mappers.account_from_document(document)
 
 
 class MongoCommandLog(CommandLog):
     def __init__(self, database: MongoDatabase, session: ClientSession) -> None:
+        super().__init__()
         self._collection = database[contract.COMMANDS_COLLECTION]
         self._session = session
-        self.pending: CommandRecord | None = None
 
     def get(self, command_id: str) -> CommandRecord | None:
         with translated_driver_errors("load command record"):
             document = self._collection.find_one({"_id": command_id}, session=self._session)
         return None if document is None else mappers.command_record_from_document(document)
 
-    def add(self, record: CommandRecord) -> None:
-        self.pending = record
-
 
 class MongoUnitOfWork(UnitOfWork):
     """A pymongo session with one transaction; rolls back unless ``commit()`` is called."""
-
-    accounts: MongoAccountRepository
-    commands: MongoCommandLog
 
     def __init__(self, database: MongoDatabase) -> None:
         self._database = database
@@ -115,20 +80,36 @@ class MongoUnitOfWork(UnitOfWork):
                 self._session.end_session()
                 self._session = None
 
-    def commit(self) -> None:
+    def _write(self, commit: Commit) -> None:
         session = self._require_session()
         with translated_driver_errors("commit"):
-            events = self.accounts.save_changes()
-            record = self.commands.pending
-            command_id = record.command_id if record is not None else None
-            if events:
-                outbox = [mappers.event_to_outbox(event, command_id, command_id) for event in events]
+            for change in commit.changes:
+                self._write_account(change, session)
+            if commit.events:
+                command_id = commit.command_id
+                outbox = [mappers.event_to_outbox(event, command_id, command_id) for event in commit.events]
                 self._database[contract.OUTBOX_COLLECTION].insert_many(outbox, session=session)
-            if record is not None:
+            if commit.record is not None:
                 self._database[contract.COMMANDS_COLLECTION].insert_one(
-                    mappers.command_record_to_document(record), session=session
+                    mappers.command_record_to_document(commit.record), session=session
                 )
             session.commit_transaction()
+
+    def _write_account(self, change: AccountChange, session: ClientSession) -> None:
+        """Insert a new account; update a loaded one only if it is still at the version read."""
+        accounts = self._database[contract.ACCOUNTS_COLLECTION]
+        document = mappers.account_to_document(change.account)
+        if change.version_read is None:
+            accounts.insert_one(document, session=session)
+            return
+        del document["_id"]
+        outcome = accounts.update_one(
+            {"_id": change.account.id, "version": change.version_read}, {"$set": document}, session=session
+        )
+        if outcome.matched_count != 1:
+            raise TransactionConflictError(
+                f"account {change.account.id} changed after version {change.version_read} was read"
+            )
 
     def rollback(self) -> None:
         if self._session is not None and self._session.in_transaction:

@@ -1,14 +1,42 @@
-"""Application: the ports — repositories and the unit of work that commits them atomically."""
+"""Application: the ports — repositories, and the unit of work that assembles and commits their changes."""
 
 from __future__ import annotations
 
 import abc
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 from uuid import UUID
 
 from accounts_write.application.idempotency import CommandRecord
+from accounts_write.domain.events import DomainEvent
 from accounts_write.domain.model import BankAccount
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """One changed account: its new state, the version it was read at (None: new) and its new events."""
+
+    account: BankAccount
+    version_read: int | None
+    events: tuple[DomainEvent, ...]
+
+
+@dataclass(frozen=True)
+class Commit:
+    """Everything one unit of work writes, all or nothing: the changed accounts and the command record."""
+
+    changes: tuple[AccountChange, ...]
+    record: CommandRecord | None
+
+    @property
+    def events(self) -> list[DomainEvent]:
+        return [event for change in self.changes for event in change.events]
+
+    @property
+    def command_id(self) -> str | None:
+        """The id the events are recorded under (None when no command record is written)."""
+        return self.record.command_id if self.record is not None else None
 
 
 class AccountRepository(abc.ABC):
@@ -16,11 +44,14 @@ class AccountRepository(abc.ABC):
 
     def __init__(self) -> None:
         self.seen: dict[UUID, BankAccount] = {}
+        self.versions_read: dict[UUID, int] = {}
 
     def get(self, account_id: UUID) -> BankAccount:
         """The account, or ``AccountNotFoundError``."""
         if account_id not in self.seen:
-            self.seen[account_id] = self._load(account_id)
+            account = self._load(account_id)
+            self.seen[account_id] = account
+            self.versions_read[account_id] = account.version
         return self.seen[account_id]
 
     def add(self, account: BankAccount) -> None:
@@ -32,21 +63,24 @@ class AccountRepository(abc.ABC):
 
 
 class CommandLog(abc.ABC):
-    """Records of handled commands, by command id."""
+    """Records of handled commands, by command id; a new record waits for the unit of work's commit."""
+
+    def __init__(self) -> None:
+        self.pending: CommandRecord | None = None
 
     @abc.abstractmethod
     def get(self, command_id: str) -> CommandRecord | None:
-        """The record of an earlier command with this id, if any."""
+        """The committed record of an earlier command with this id, if any."""
 
-    @abc.abstractmethod
     def add(self, record: CommandRecord) -> None:
-        """Record the command; it is stored by the unit of work's commit."""
+        self.pending = record
 
 
 class UnitOfWork(abc.ABC):
     """One transaction: the accounts, their new events and the command record, all or nothing.
 
-    Leaving the ``with`` block without ``commit()`` rolls everything back.
+    Leaving the ``with`` block without ``commit()`` rolls everything back. ``commit()`` assembles
+    the ``Commit``; an adapter only writes it (``_write``).
     """
 
     accounts: AccountRepository
@@ -60,9 +94,25 @@ class UnitOfWork(abc.ABC):
     ) -> None:
         self.rollback()
 
-    @abc.abstractmethod
     def commit(self) -> None:
-        """Persist every changed account, its pending events and the command record atomically."""
+        """Persist every changed account, its new events and the command record atomically."""
+        self._write(self._collect())
+
+    def _collect(self) -> Commit:
+        changes = [
+            AccountChange(account, self.accounts.versions_read.get(account.id), tuple(account.take_events()))
+            for account in self.accounts.seen.values()
+            if account.pending_events
+        ]
+        return Commit(tuple(changes), self.commands.pending)
+
+    @abc.abstractmethod
+    def _write(self, commit: Commit) -> None:
+        """Write ``commit`` atomically, or nothing.
+
+        ``TransactionConflictError`` if an account is no longer at its version read (or a new one
+        already exists), or the command id is already recorded.
+        """
 
     @abc.abstractmethod
     def rollback(self) -> None:

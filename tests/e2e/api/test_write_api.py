@@ -18,7 +18,7 @@ from accounts_write import bootstrap
 from accounts_write.adapters.indexes import ensure_collections_and_indexes
 from accounts_write.application.bus import CommandBus, RetryPolicy
 from accounts_write.application.errors import TransactionConflictError, WriteStoreError
-from accounts_write.application.ports import UnitOfWork
+from accounts_write.application.ports import Commit, UnitOfWork
 from config.mongo import close_mongo_client
 
 Json = dict[str, Any]
@@ -282,7 +282,7 @@ class ConflictingUnitOfWork(UnitOfWork):
     def __enter__(self) -> ConflictingUnitOfWork:
         raise self.error
 
-    def commit(self) -> None:
+    def _write(self, commit: Commit) -> None:
         raise AssertionError("never reached")
 
     def rollback(self) -> None:

@@ -10,11 +10,9 @@ from bson.decimal128 import Decimal128
 
 from accounts_write import contract
 from accounts_write.adapters import mappers
-from accounts_write.adapters.mongo_uow import MongoUnitOfWork
 from accounts_write.application.bus import CommandBus
-from accounts_write.application.errors import AccountNotFoundError, TransactionConflictError
+from accounts_write.application.errors import AccountNotFoundError
 from accounts_write.application.results import AccountCommandResult, TransferResult
-from accounts_write.bootstrap import utc_now
 from accounts_write.domain.commands import (
     CloseAccount,
     DepositFunds,
@@ -103,20 +101,3 @@ def test_refused_command_writes_nothing(bus: CommandBus, write_db: MongoDatabase
     assert len(outbox_of(write_db, account_id)) == 2
     assert write_db[contract.COMMANDS_COLLECTION].find_one({"_id": "w-refused"}) is None
 
-
-def test_stale_version_conflicts_at_commit(bus: CommandBus, write_db: MongoDatabase) -> None:
-    account_id = open_account(bus)
-    with MongoUnitOfWork(write_db) as stale:
-        stale.accounts.get(account_id).deposit(Decimal("1.00"), utc_now())
-        bus.handle(DepositFunds(account_id, Decimal("2.00")), "d-concurrent")
-        with pytest.raises(TransactionConflictError):
-            stale.commit()
-    assert stored_account(write_db, account_id).balance == Decimal("2.00")
-    assert [doc[F.AGGREGATE_VERSION] for doc in outbox_of(write_db, account_id)] == [1, 2]
-
-
-def test_leaving_without_commit_rolls_back(write_db: MongoDatabase, bus: CommandBus) -> None:
-    account_id = open_account(bus)
-    with MongoUnitOfWork(write_db) as uow:
-        uow.accounts.get(account_id).deposit(Decimal("1.00"), utc_now())
-    assert stored_account(write_db, account_id).version == 1

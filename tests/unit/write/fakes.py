@@ -11,7 +11,7 @@ from uuid import UUID
 from accounts_write.application.bus import CommandBus, RetryPolicy
 from accounts_write.application.errors import AccountNotFoundError, TransactionConflictError
 from accounts_write.application.idempotency import CommandRecord
-from accounts_write.application.ports import AccountRepository, CommandLog, UnitOfWork
+from accounts_write.application.ports import AccountRepository, CommandLog, Commit, UnitOfWork
 from accounts_write.domain.events import DomainEvent
 from accounts_write.domain.model import BankAccount
 
@@ -21,7 +21,7 @@ class FakeStore:
     """What the write database would hold: account states, the outbox and command records."""
 
     accounts: dict[UUID, BankAccount] = field(default_factory=dict)
-    outbox: list[tuple[DomainEvent, str]] = field(default_factory=list)
+    outbox: list[tuple[DomainEvent, str | None]] = field(default_factory=list)
     commands: dict[str, CommandRecord] = field(default_factory=dict)
     commits: int = 0
 
@@ -33,57 +33,49 @@ class FakeAccountRepository(AccountRepository):
     def __init__(self, store: FakeStore) -> None:
         super().__init__()
         self.store = store
-        self.versions_read: dict[UUID, int] = {}
 
     def _load(self, account_id: UUID) -> BankAccount:
         if account_id not in self.store.accounts:
             raise AccountNotFoundError(account_id)
-        account = copy.deepcopy(self.store.accounts[account_id])
-        self.versions_read[account_id] = account.version
-        return account
+        return copy.deepcopy(self.store.accounts[account_id])
 
 
 class FakeCommandLog(CommandLog):
     def __init__(self, store: FakeStore) -> None:
+        super().__init__()
         self.store = store
-        self.pending: CommandRecord | None = None
 
     def get(self, command_id: str) -> CommandRecord | None:
         return self.store.commands.get(command_id)
 
-    def add(self, record: CommandRecord) -> None:
-        self.pending = record
-
 
 class FakeUnitOfWork(UnitOfWork):
-    """Applies everything at ``commit()`` (version-checked); nothing otherwise."""
+    """Writes a commit to the store (version-checked, all or nothing); nothing reaches it otherwise.
+
+    ``before_commit`` runs first in every commit (tests: make it raise a conflict).
+    """
 
     def __init__(self, store: FakeStore, before_commit: Callable[[], None] | None = None) -> None:
         self.store = store
         self.before_commit = before_commit
-        self.fake_accounts = FakeAccountRepository(store)
-        self.fake_commands = FakeCommandLog(store)
-        self.accounts = self.fake_accounts
-        self.commands = self.fake_commands
-        self.committed = False
+        self.accounts = FakeAccountRepository(store)
+        self.commands = FakeCommandLog(store)
 
-    def commit(self) -> None:
+    def _write(self, commit: Commit) -> None:
         if self.before_commit is not None:
             self.before_commit()
-        changed = [account for account in self.fake_accounts.seen.values() if account.pending_events]
-        for account in changed:
-            stored = self.store.accounts.get(account.id)
-            if stored is not None and stored.version != self.fake_accounts.versions_read.get(account.id):
-                raise TransactionConflictError(f"account {account.id} changed")
-        record = self.fake_commands.pending
-        command_id = record.command_id if record else ""
-        for account in changed:
-            self.store.outbox.extend((event, command_id) for event in account.take_events())
-            self.store.accounts[account.id] = copy.deepcopy(account)
-        if record is not None:
-            self.store.commands[record.command_id] = record
+        for change in commit.changes:
+            stored = self.store.accounts.get(change.account.id)
+            if (stored.version if stored is not None else None) != change.version_read:
+                raise TransactionConflictError(f"account {change.account.id} changed")
+        if commit.record is not None and commit.record.command_id in self.store.commands:
+            raise TransactionConflictError(f"command {commit.record.command_id} is already recorded")
+        for change in commit.changes:
+            self.store.accounts[change.account.id] = copy.deepcopy(change.account)
+        self.store.outbox.extend((event, commit.command_id) for event in commit.events)
+        if commit.record is not None:
+            self.store.commands[commit.record.command_id] = commit.record
         self.store.commits += 1
-        self.committed = True
 
     def rollback(self) -> None:
         pass  # nothing reaches the store before commit()

@@ -169,15 +169,3 @@ def test_conflict_retries_are_bounded() -> None:
     assert len(attempts) == 4 and len(sleeps) == 3
     assert store.accounts[account_id].version == 1
 
-
-def test_stale_version_is_detected_at_commit() -> None:
-    store = FakeStore()
-    bus, _ = fake_bus(store)
-    account_id = open_with(bus, None)
-    with FakeUnitOfWork(store) as first, FakeUnitOfWork(store) as second:
-        first.accounts.get(account_id).deposit(Decimal("1.00"), StepClock()())
-        second.accounts.get(account_id).deposit(Decimal("2.00"), StepClock()())
-        first.commit()
-        with pytest.raises(TransactionConflictError):
-            second.commit()
-    assert store.accounts[account_id].balance == Decimal("1.00")
