@@ -1,16 +1,25 @@
 """Published language: the outbox event contract shared by the write side and the projector.
 
 The write side owns this contract and publishes events in it; the projector consumes them.
-It is deliberately small and framework-free: names, schema versions, payload fields and the
-shape of an outbox document in MongoDB. Changing a payload means a new schema version.
+It is deliberately small and framework-free: names, schema versions, one payload type per event,
+the shape of an outbox document in MongoDB, and ``decode_event``, the one reader of that shape.
+Changing a payload means a new schema version.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
+from typing import Any, get_type_hints
+from uuid import UUID
 
 AGGREGATE_TYPE = "BankAccount"
+CENTS = Decimal("0.01")
 
 # MongoDB collections of the write database.
 ACCOUNTS_COLLECTION = "accounts"
@@ -27,50 +36,96 @@ class EventType(StrEnum):
     ACCOUNT_CLOSED = "AccountClosed"
 
 
+# --- payloads: one frozen dataclass per event type and schema version -------------------------
+# Field order is the order in the stored payload. Money is Decimal (Decimal128 in MongoDB, 2 places),
+# ids are uuid.UUID (BSON UUIDs, binary subtype 4).
+
+
+@dataclass(frozen=True, slots=True)
+class AccountOpenedPayload:
+    owner: str
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class FundsDepositedPayload:
+    amount: Decimal
+    balance_after: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class FundsWithdrawnPayload:
+    amount: Decimal
+    balance_after: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TransferSentPayload:
+    transfer_id: UUID
+    to_account: UUID
+    amount: Decimal
+    balance_after: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TransferReceivedPayload:
+    transfer_id: UUID
+    from_account: UUID
+    amount: Decimal
+    balance_after: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AccountClosedPayload:
+    pass
+
+
+Payload = (
+    AccountOpenedPayload
+    | FundsDepositedPayload
+    | FundsWithdrawnPayload
+    | TransferSentPayload
+    | TransferReceivedPayload
+    | AccountClosedPayload
+)
+
+
 @dataclass(frozen=True)
 class EventSchema:
-    """One event type at one schema version: which payload fields it carries."""
+    """One event type at one schema version: its payload type, and the field lists derived from it."""
 
     event_type: EventType
     schema_version: int
-    fields: tuple[str, ...]
-    # Money fields are Decimal128 in MongoDB (2 decimal places), Decimal in Python.
-    money_fields: tuple[str, ...] = ()
-    # UUID fields are BSON UUIDs (binary subtype 4) in MongoDB, uuid.UUID in Python.
-    uuid_fields: tuple[str, ...] = ()
+    payload_type: type[Payload]
+
+    @cached_property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(field.name for field in dataclasses.fields(self.payload_type))
+
+    @cached_property
+    def money_fields(self) -> tuple[str, ...]:
+        return tuple(name for name, kind in self._field_types.items() if kind is Decimal)
+
+    @cached_property
+    def readers(self) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+        """(field, how to read its stored value), in payload order."""
+        return tuple((name, _READERS[self._field_types[name]]) for name in self.fields)
+
+    @cached_property
+    def _field_types(self) -> dict[str, type]:
+        return get_type_hints(self.payload_type)
 
 
-SCHEMAS: dict[tuple[EventType, int], EventSchema] = {
+# EventType is a StrEnum, so a plain type name finds its schema too.
+SCHEMAS: dict[tuple[str, int], EventSchema] = {
     (schema.event_type, schema.schema_version): schema
     for schema in (
-        EventSchema(EventType.ACCOUNT_OPENED, 1, fields=("owner", "currency")),
-        EventSchema(
-            EventType.FUNDS_DEPOSITED,
-            1,
-            fields=("amount", "balance_after"),
-            money_fields=("amount", "balance_after"),
-        ),
-        EventSchema(
-            EventType.FUNDS_WITHDRAWN,
-            1,
-            fields=("amount", "balance_after"),
-            money_fields=("amount", "balance_after"),
-        ),
-        EventSchema(
-            EventType.TRANSFER_SENT,
-            1,
-            fields=("transfer_id", "to_account", "amount", "balance_after"),
-            money_fields=("amount", "balance_after"),
-            uuid_fields=("transfer_id", "to_account"),
-        ),
-        EventSchema(
-            EventType.TRANSFER_RECEIVED,
-            1,
-            fields=("transfer_id", "from_account", "amount", "balance_after"),
-            money_fields=("amount", "balance_after"),
-            uuid_fields=("transfer_id", "from_account"),
-        ),
-        EventSchema(EventType.ACCOUNT_CLOSED, 1, fields=()),
+        EventSchema(EventType.ACCOUNT_OPENED, 1, AccountOpenedPayload),
+        EventSchema(EventType.FUNDS_DEPOSITED, 1, FundsDepositedPayload),
+        EventSchema(EventType.FUNDS_WITHDRAWN, 1, FundsWithdrawnPayload),
+        EventSchema(EventType.TRANSFER_SENT, 1, TransferSentPayload),
+        EventSchema(EventType.TRANSFER_RECEIVED, 1, TransferReceivedPayload),
+        EventSchema(EventType.ACCOUNT_CLOSED, 1, AccountClosedPayload),
     )
 }
 
@@ -84,12 +139,10 @@ class UnknownEventSchemaError(LookupError):
 
 
 def schema_for(event_type: str, schema_version: int) -> EventSchema:
-    try:
-        return SCHEMAS[(EventType(event_type), schema_version)]
-    except (ValueError, KeyError) as exc:
-        raise UnknownEventSchemaError(
-            f"unknown event {event_type!r} schema version {schema_version}"
-        ) from exc
+    schema = SCHEMAS.get((event_type, schema_version))
+    if schema is None:
+        raise UnknownEventSchemaError(f"unknown event {event_type!r} schema version {schema_version}")
+    return schema
 
 
 class OutboxStatus(StrEnum):
@@ -184,3 +237,73 @@ def initial_delivery_state() -> dict[str, object]:
         OutboxField.LEASE_UNTIL: None,
         OutboxField.PROJECTED_AT: None,
     }
+
+
+# --- decoding: an outbox document as a typed event ---------------------------------------------
+
+
+class EventDecodeError(ValueError):
+    """An outbox document that does not match the published contract."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedEvent:
+    """One event as published: the envelope (ids, version, type, UTC time) and its typed payload."""
+
+    event_id: UUID
+    aggregate_id: UUID
+    version: int
+    event_type: EventType
+    occurred_at: datetime
+    payload: Payload
+
+    @property
+    def order_key(self) -> tuple[str, int]:
+        """Events of one aggregate take effect in version order."""
+        return (str(self.aggregate_id), self.version)
+
+
+def decode_event(document: Mapping[str, Any]) -> PublishedEvent:
+    """Decode one outbox document; raise EventDecodeError naming what is wrong."""
+    try:
+        schema = schema_for(str(document[OutboxField.EVENT_TYPE]), int(document[OutboxField.SCHEMA_VERSION]))
+        payload: Mapping[str, Any] = document.get(OutboxField.PAYLOAD) or {}
+        missing = [name for name in schema.fields if name not in payload]
+        if missing:
+            raise EventDecodeError(f"payload lacks {', '.join(missing)}")
+        version = int(document[OutboxField.AGGREGATE_VERSION])
+        if version < 1:
+            raise EventDecodeError(f"aggregate version {version} is not positive")
+        return PublishedEvent(
+            event_id=to_uuid(document[OutboxField.EVENT_ID]),
+            aggregate_id=to_uuid(document[OutboxField.AGGREGATE_ID]),
+            version=version,
+            event_type=schema.event_type,
+            occurred_at=to_utc(document[OutboxField.OCCURRED_AT]),
+            payload=schema.payload_type(*[read(payload[name]) for name, read in schema.readers]),
+        )
+    except EventDecodeError:
+        raise
+    except (LookupError, TypeError, ValueError, ArithmeticError) as exc:
+        raise EventDecodeError(f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def to_uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def to_money(value: Any) -> Decimal:
+    """A stored amount as Decimal to the cent; bson's Decimal128 is read by duck type (to_decimal)."""
+    raw = value.to_decimal() if hasattr(value, "to_decimal") else Decimal(str(value))
+    if not raw.is_finite():
+        raise EventDecodeError(f"money value {raw} is not finite")
+    return raw.quantize(CENTS)
+
+
+def to_utc(value: Any) -> datetime:
+    if not isinstance(value, datetime):
+        raise EventDecodeError(f"occurred_at is {type(value).__name__}, not a datetime")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_READERS: dict[type, Callable[[Any], Any]] = {str: str, Decimal: to_money, UUID: to_uuid}

@@ -36,11 +36,17 @@ from projector_common import prepare_read_database, truncate_read_side
 from pymongo import MongoClient
 
 from accounts_read.models import AccountStatus, AccountView, LedgerEntryType, LedgerLine
-from accounts_write.contract import OUTBOX_COLLECTION, OutboxStatus
+from accounts_write.contract import (
+    OUTBOX_COLLECTION,
+    AccountOpenedPayload,
+    FundsDepositedPayload,
+    OutboxStatus,
+    PublishedEvent,
+)
 from accounts_write.contract import OutboxField as F
 from projector.apply import apply_events
 from projector.bootstrap import outbox_store
-from projector.events import ProjectorEvent, parse_event
+from projector.events import parse_event
 from projector.retry import sweep_unfinished
 from projector.status_writer import StatusWriter
 from tests.factories.outbox import AccountHistory
@@ -63,14 +69,14 @@ def prep(model: Any, name: str, value: Any) -> Any:
     return model._meta.get_field(name).get_db_prep_value(value, connection, prepared=False)
 
 
-def raw_writes(events: list[ProjectorEvent], batch: int) -> float:
+def raw_writes(events: list[PublishedEvent], batch: int) -> float:
     """The same final rows, written directly on the DB-API connection with the cheapest statements
     (multi-row INSERTs, one joined UPDATE, upserted totals): no gate, no locks, no ORM, no MongoDB."""
     truncate_read_side()
     connection.ensure_connection()
     raw = connection.connection
     started = time.perf_counter()
-    seen: set[uuid.UUID] = set()
+    currencies: dict[uuid.UUID, str] = {}
     for start in range(0, len(events), batch):
         new: list[list[Any]] = []
         changed: dict[uuid.UUID, list[Any]] = {}
@@ -79,15 +85,17 @@ def raw_writes(events: list[ProjectorEvent], batch: int) -> float:
         for event in events[start : start + batch]:
             key = prep(AccountView, "account_id", event.aggregate_id)
             at = prep(AccountView, "updated_at", event.occurred_at)
-            if event.aggregate_id not in seen:
-                seen.add(event.aggregate_id)
+            payload = event.payload
+            if isinstance(payload, AccountOpenedPayload):
+                currencies[event.aggregate_id] = payload.currency
                 opened = AccountStatus.OPEN.value
-                new.append([key, event.owner, event.currency, "0.00", opened, event.version, at, at, ""])
+                new.append([key, payload.owner, payload.currency, "0.00", opened, event.version, at, at, ""])
                 continue
-            changed[event.aggregate_id] = [key, str(event.balance_after), event.version, at]
+            assert isinstance(payload, FundsDepositedPayload)  # the backlog holds openings and deposits
+            changed[event.aggregate_id] = [key, str(payload.balance_after), event.version, at]
             lines.append([prep(LedgerLine, "event_id", event.event_id), key, event.version,
-                          LedgerEntryType.DEPOSIT.value, str(event.amount), str(event.balance_after), at])
-            totals[(event.occurred_at.date(), event.currency)] += event.amount or 0
+                          LedgerEntryType.DEPOSIT.value, str(payload.amount), str(payload.balance_after), at])
+            totals[(event.occurred_at.date(), currencies[event.aggregate_id])] += payload.amount
         cursor = raw.cursor()
         cursor.execute("START TRANSACTION")
         if new:
@@ -116,7 +124,7 @@ def raw_writes(events: list[ProjectorEvent], batch: int) -> float:
     return time.perf_counter() - started
 
 
-def apply_only(events: list[ProjectorEvent], batch: int) -> float:
+def apply_only(events: list[PublishedEvent], batch: int) -> float:
     truncate_read_side()
     started = time.perf_counter()
     for start in range(0, len(events), batch):
@@ -174,7 +182,7 @@ def main() -> None:
     prepare_read_database()
     documents = backlog(args.events, args.accounts)
     parsed = [parse_event(document) for document in documents]
-    events = sorted((e for e in parsed if isinstance(e, ProjectorEvent)), key=lambda e: e.order_key)
+    events = sorted((e for e in parsed if isinstance(e, PublishedEvent)), key=lambda e: e.order_key)
     n = len(events)
     rounds: dict[str, list[float]] = defaultdict(list)
     with mongo_url_or_standin() as url:

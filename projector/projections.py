@@ -1,6 +1,7 @@
 """Sync engine: how each event type changes the read models (account view, ledger, daily totals).
 
-Pure in-memory decisions on ORM instances; ``apply.py`` loads, locks and saves them. The write
+Pure in-memory decisions on ORM instances, one small function per payload type; ``apply.py``
+loads, locks and saves them. The write
 side is the authority on balances: the view takes ``balance_after`` from the event, and a
 disagreement with its own arithmetic is logged (``reconcile`` reports and repairs drift).
 """
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import singledispatch
 
 from accounts_read.models import (
     AccountStatus,
@@ -21,8 +23,17 @@ from accounts_read.models import (
     LedgerEntryType,
     LedgerLineColumns,
 )
-from accounts_write.contract import EventType
-from projector.events import AnyEvent, ProjectorEvent, SkippedEvent
+from accounts_write.contract import (
+    AccountClosedPayload,
+    AccountOpenedPayload,
+    FundsDepositedPayload,
+    FundsWithdrawnPayload,
+    Payload,
+    PublishedEvent,
+    TransferReceivedPayload,
+    TransferSentPayload,
+)
+from projector.events import AnyEvent, SkippedEvent
 from projector.shadow import LIVE, ReadTables
 
 logger = logging.getLogger(__name__)
@@ -69,7 +80,7 @@ class BatchChanges:
     # Days before this are carried over whole from the live tables (pruned history): not added to.
     daily_from: date | None = None
 
-    def daily_delta(self, event: ProjectorEvent, currency: str) -> DailyDelta:
+    def daily_delta(self, event: PublishedEvent, currency: str) -> DailyDelta:
         day = event.occurred_at.date()
         if self.daily_from is not None and day < self.daily_from:
             return DailyDelta()  # counted in the carried-over total already
@@ -84,12 +95,11 @@ def project(event: AnyEvent, account: AccountViewColumns | None, changes: BatchC
     """Apply one in-order event; return the account view as it is afterwards."""
     if isinstance(event, SkippedEvent):
         return _skip(event, account, changes)
-    if event.event_type is EventType.ACCOUNT_OPENED:
-        return _open(event, account, changes)
+    if isinstance(event.payload, AccountOpenedPayload):
+        return _open(event, event.payload, account, changes)
     if account is None:
         raise ProjectionError(f"{event.event_type} for account {event.aggregate_id} that was never opened")
-    handler = _HANDLERS[event.event_type]
-    handler(event, account, changes)
+    _project(event.payload, event, account, changes)
     account.version = event.version
     account.updated_at = event.occurred_at
     if account.attention_event_id == event.event_id:
@@ -129,14 +139,17 @@ def _skip(
 
 
 def _open(
-    event: ProjectorEvent, account: AccountViewColumns | None, changes: BatchChanges
+    event: PublishedEvent,
+    payload: AccountOpenedPayload,
+    account: AccountViewColumns | None,
+    changes: BatchChanges,
 ) -> AccountViewColumns:
     if account is not None:
         raise ProjectionError(f"account {event.aggregate_id} is already open")
     view = changes.tables.account(
         account_id=event.aggregate_id,
-        owner=event.owner,
-        currency=event.currency,
+        owner=payload.owner,
+        currency=payload.currency,
         balance=ZERO,
         status=AccountStatus.OPEN,
         version=event.version,
@@ -149,69 +162,80 @@ def _open(
     return view
 
 
-def _money_movement(
-    event: ProjectorEvent,
-    account: AccountViewColumns,
-    changes: BatchChanges,
-    entry_type: LedgerEntryType,
-    sign: int,
+# One projection per payload type, for an account that exists (opening is ``_open`` above).
+
+MoneyMoved = FundsDepositedPayload | FundsWithdrawnPayload | TransferSentPayload | TransferReceivedPayload
+
+
+@singledispatch
+def _project(
+    payload: Payload, event: PublishedEvent, account: AccountViewColumns, changes: BatchChanges
 ) -> None:
-    if event.amount is None or event.balance_after is None:
-        raise ProjectionError(f"{event.event_type} {event.event_id} carries no amount")
-    if account.status == AccountStatus.CLOSED:
-        raise ProjectionError(f"{event.event_type} {event.event_id} on closed account {account.account_id}")
-    signed = event.amount * sign
-    expected = account.balance + signed
-    if expected != event.balance_after:
-        logger.warning(
-            "balance drift on %s: read side computes %s, event %s says %s",
-            account.account_id,
-            expected,
-            event.event_id,
-            event.balance_after,
-        )
-    account.balance = event.balance_after
-    changes.ledger_lines.append(
-        changes.tables.ledger(  # type: ignore[misc]  # each concrete ledger model has its account
-            event_id=event.event_id,
-            account=account,
-            aggregate_version=event.version,
-            entry_type=entry_type,
-            amount=signed,
-            balance_after=event.balance_after,
-            counterparty_id=event.counterparty_id,
-            transfer_id=event.transfer_id,
-            occurred_at=event.occurred_at,
-        )
-    )
+    raise ProjectionError(f"{event.event_type} {event.event_id} has no projection for an open account")
 
 
-def _deposited(event: ProjectorEvent, account: AccountViewColumns, changes: BatchChanges) -> None:
-    _money_movement(event, account, changes, LedgerEntryType.DEPOSIT, +1)
+@_project.register
+def _deposited(
+    payload: FundsDepositedPayload, event: PublishedEvent, account: AccountViewColumns, changes: BatchChanges
+) -> None:
+    _move_money(event, payload, account, changes, LedgerEntryType.DEPOSIT, +1)
     delta = changes.daily_delta(event, account.currency)
-    delta.deposited += event.amount or ZERO
+    delta.deposited += payload.amount
     delta.deposit_count += 1
 
 
-def _withdrawn(event: ProjectorEvent, account: AccountViewColumns, changes: BatchChanges) -> None:
-    _money_movement(event, account, changes, LedgerEntryType.WITHDRAWAL, -1)
+@_project.register
+def _withdrawn(
+    payload: FundsWithdrawnPayload, event: PublishedEvent, account: AccountViewColumns, changes: BatchChanges
+) -> None:
+    _move_money(event, payload, account, changes, LedgerEntryType.WITHDRAWAL, -1)
     delta = changes.daily_delta(event, account.currency)
-    delta.withdrawn += event.amount or ZERO
+    delta.withdrawn += payload.amount
     delta.withdrawal_count += 1
 
 
-def _transfer_sent(event: ProjectorEvent, account: AccountViewColumns, changes: BatchChanges) -> None:
-    _money_movement(event, account, changes, LedgerEntryType.TRANSFER_OUT, -1)
+@_project.register
+def _transfer_sent(
+    payload: TransferSentPayload, event: PublishedEvent, account: AccountViewColumns, changes: BatchChanges
+) -> None:
+    _move_money(
+        event,
+        payload,
+        account,
+        changes,
+        LedgerEntryType.TRANSFER_OUT,
+        -1,
+        payload.to_account,
+        payload.transfer_id,
+    )
     delta = changes.daily_delta(event, account.currency)
-    delta.transferred += event.amount or ZERO
+    delta.transferred += payload.amount
     delta.transfer_count += 1
 
 
-def _transfer_received(event: ProjectorEvent, account: AccountViewColumns, changes: BatchChanges) -> None:
-    _money_movement(event, account, changes, LedgerEntryType.TRANSFER_IN, +1)
+@_project.register
+def _transfer_received(
+    payload: TransferReceivedPayload,
+    event: PublishedEvent,
+    account: AccountViewColumns,
+    changes: BatchChanges,
+) -> None:
+    _move_money(
+        event,
+        payload,
+        account,
+        changes,
+        LedgerEntryType.TRANSFER_IN,
+        +1,
+        payload.from_account,
+        payload.transfer_id,
+    )
 
 
-def _closed(event: ProjectorEvent, account: AccountViewColumns, changes: BatchChanges) -> None:
+@_project.register
+def _closed(
+    payload: AccountClosedPayload, event: PublishedEvent, account: AccountViewColumns, changes: BatchChanges
+) -> None:
     if account.status == AccountStatus.CLOSED:
         raise ProjectionError(f"account {account.account_id} is already closed")
     account.status = AccountStatus.CLOSED
@@ -219,13 +243,43 @@ def _closed(event: ProjectorEvent, account: AccountViewColumns, changes: BatchCh
     changes.daily_delta(event, account.currency).accounts_closed += 1
 
 
-_HANDLERS: dict[EventType, Callable[[ProjectorEvent, AccountViewColumns, BatchChanges], None]] = {
-    EventType.FUNDS_DEPOSITED: _deposited,
-    EventType.FUNDS_WITHDRAWN: _withdrawn,
-    EventType.TRANSFER_SENT: _transfer_sent,
-    EventType.TRANSFER_RECEIVED: _transfer_received,
-    EventType.ACCOUNT_CLOSED: _closed,
-}
+def _move_money(
+    event: PublishedEvent,
+    payload: MoneyMoved,
+    account: AccountViewColumns,
+    changes: BatchChanges,
+    entry_type: LedgerEntryType,
+    sign: int,
+    counterparty_id: uuid.UUID | None = None,
+    transfer_id: uuid.UUID | None = None,
+) -> None:
+    """The ledger line and the balance; the write side's ``balance_after`` wins over our arithmetic."""
+    if account.status == AccountStatus.CLOSED:
+        raise ProjectionError(f"{event.event_type} {event.event_id} on closed account {account.account_id}")
+    signed = payload.amount * sign
+    expected = account.balance + signed
+    if expected != payload.balance_after:
+        logger.warning(
+            "balance drift on %s: read side computes %s, event %s says %s",
+            account.account_id,
+            expected,
+            event.event_id,
+            payload.balance_after,
+        )
+    account.balance = payload.balance_after
+    changes.ledger_lines.append(
+        changes.tables.ledger(  # type: ignore[misc]  # each concrete ledger model has its account
+            event_id=event.event_id,
+            account=account,
+            aggregate_version=event.version,
+            entry_type=entry_type,
+            amount=signed,
+            balance_after=payload.balance_after,
+            counterparty_id=counterparty_id,
+            transfer_id=transfer_id,
+            occurred_at=event.occurred_at,
+        )
+    )
 
 
 def contribution(

@@ -102,23 +102,6 @@ def event_to_outbox(event: ev.DomainEvent, command_id: str | None, correlation_i
     }
 
 
-def event_from_outbox(document: Document) -> ev.DomainEvent:
-    """The domain event an outbox document records (for replays and consistency checks)."""
-    schema = contract.schema_for(document[F.EVENT_TYPE], document[F.SCHEMA_VERSION])
-    payload = document[F.PAYLOAD]
-    fields = {
-        name: from_decimal128(payload[name]) if name in schema.money_fields else payload[name]
-        for name in schema.fields
-    }
-    return EVENT_CLASSES[schema.event_type](
-        event_id=document[F.EVENT_ID],
-        aggregate_id=document[F.AGGREGATE_ID],
-        aggregate_version=document[F.AGGREGATE_VERSION],
-        occurred_at=document[F.OCCURRED_AT],
-        **fields,
-    )
-
-
 # --- command records --------------------------------------------------------------------------
 
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from accounts_write.contract import EventType
-from projector.events import EventParseError, ProjectorEvent, parse_event
+from accounts_write.contract import EventType, PublishedEvent, TransferSentPayload
+from projector.events import EventParseError, SkippedEvent, parse_event
 from tests.factories.outbox import AccountHistory, money, outbox_document
 
 
@@ -21,11 +21,15 @@ def test_money_and_ids_are_typed():
 
     event = parse_event(sent)
 
-    assert isinstance(event, ProjectorEvent)
+    assert isinstance(event, PublishedEvent)
     assert event.event_type is EventType.TRANSFER_SENT
-    assert (event.amount, event.balance_after) == (Decimal("12.50"), Decimal("-12.50"))
-    assert event.counterparty_id == bob.account_id
-    assert isinstance(event.transfer_id, uuid.UUID)
+    assert event.payload == TransferSentPayload(
+        transfer_id=sent["payload"]["transfer_id"],
+        to_account=bob.account_id,
+        amount=Decimal("12.50"),
+        balance_after=Decimal("-12.50"),
+    )
+    assert isinstance(event.payload.transfer_id, uuid.UUID)
 
 
 def test_a_naive_occurred_at_is_read_as_utc():
@@ -52,4 +56,26 @@ def test_documents_outside_the_contract_are_refused_with_a_reason(change, messag
     document.update(change)
 
     with pytest.raises(EventParseError, match=message):
+        parse_event(document)
+
+
+def test_a_skipped_dead_letter_is_read_without_its_type_or_payload():
+    document = outbox_document(uuid.uuid4(), 2, "FundsTeleported", {"amount": "NaN"})
+    at = datetime(2026, 1, 2, 3, 4, 5)
+    document["skip"] = {"by": "ops", "at": at, "reason": "poison"}
+
+    event = parse_event(document)
+
+    assert isinstance(event, SkippedEvent)
+    assert (event.version, event.event_type) == (2, "FundsTeleported")
+    assert event.skipped_at == at.replace(tzinfo=UTC)
+    assert event.attention.endswith("skipped by ops at 2026-01-02 03:04:05Z: poison")
+
+
+def test_a_skipped_entry_without_a_version_is_refused():
+    document = outbox_document(uuid.uuid4(), 2, EventType.ACCOUNT_CLOSED)
+    del document["aggregate_version"]
+    document["skip"] = {"by": "ops", "at": datetime.now(UTC), "reason": "poison"}
+
+    with pytest.raises(EventParseError, match="skipped entry without a usable aggregate/version"):
         parse_event(document)

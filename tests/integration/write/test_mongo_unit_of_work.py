@@ -9,7 +9,6 @@ import pytest
 from bson.decimal128 import Decimal128
 
 from accounts_write import contract
-from accounts_write.adapters import mappers
 from accounts_write.application.bus import CommandBus
 from accounts_write.application.errors import AccountNotFoundError
 from accounts_write.application.results import AccountCommandResult, TransferResult
@@ -22,6 +21,7 @@ from accounts_write.domain.commands import (
 )
 from accounts_write.domain.errors import InsufficientFundsError
 from accounts_write.domain.model import BankAccount
+from tests.factories.domain_events import domain_event
 from tests.integration.write.helpers import MongoDatabase, open_account, outbox_of, stored_account
 
 F = contract.OutboxField
@@ -74,7 +74,7 @@ def test_outbox_replays_to_the_stored_account(bus: CommandBus, write_db: MongoDa
     bus.handle(WithdrawFunds(target, Decimal("10.00")), "w-1")
     bus.handle(CloseAccount(target), "c-1")
     for account_id in (source, target):
-        events = [mappers.event_from_outbox(document) for document in outbox_of(write_db, account_id)]
+        events = [domain_event(document) for document in outbox_of(write_db, account_id)]
         assert BankAccount.from_events(events).state() == stored_account(write_db, account_id).state()
 
 
