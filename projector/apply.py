@@ -19,8 +19,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 from itertools import groupby
 
@@ -34,33 +33,12 @@ from projector.events import AnyEvent
 from projector.failures import describe, is_transient
 from projector.fence import share_fence
 from projector.leader import LeaderLease, LeaseLostError
+from projector.outcome import Outcome
 from projector.projections import BatchChanges, ProjectionError, project
 from projector.read_model_writes import save_changes
 from projector.shadow import LIVE, ReadTables
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class ApplyReport:
-    """What happened to each event of a batch; ``failed`` holds permanent failures only."""
-
-    applied: list[AnyEvent] = field(default_factory=list)
-    duplicates: list[AnyEvent] = field(default_factory=list)
-    held: list[AnyEvent] = field(default_factory=list)
-    failed: dict[uuid.UUID, str] = field(default_factory=dict)
-    isolated: bool = False
-
-    @property
-    def done_ids(self) -> list[uuid.UUID]:
-        """Events whose effect is in the read models: applied now or before."""
-        return [event.event_id for event in (*self.applied, *self.duplicates)]
-
-    def merge(self, other: ApplyReport) -> None:
-        self.applied += other.applied
-        self.duplicates += other.duplicates
-        self.held += other.held
-        self.failed.update(other.failed)
 
 
 def apply_events(
@@ -70,7 +48,7 @@ def apply_events(
     fence: LeaderLease | None = None,
     tables: ReadTables = LIVE,
     daily_from: date | None = None,
-) -> ApplyReport:
+) -> Outcome:
     """Apply ``events`` and save ``checkpoint`` atomically; a transient error rolls everything back.
 
     ``daily_from``: events before that day leave the daily totals alone (replay of pruned history).
@@ -78,7 +56,7 @@ def apply_events(
     ordered = sorted({event.event_id: event for event in events}.values(), key=lambda e: e.order_key)
     started = time.perf_counter()
     try:
-        report = _apply(ordered, checkpoint, fence, tables, daily_from, isolate=False)
+        outcome = _apply(ordered, checkpoint, fence, tables, daily_from, isolate=False)
     except LeaseLostError:
         raise
     except Exception as exc:
@@ -90,9 +68,10 @@ def apply_events(
             len(ordered),
             describe(exc),
         )
-        report = _apply(ordered, checkpoint, fence, tables, daily_from, isolate=True)
-    _observe(report, time.perf_counter() - started)
-    return report
+        outcome = _apply(ordered, checkpoint, fence, tables, daily_from, isolate=True)
+    outcome.count_events(seen=len(ordered))
+    _observe(outcome, time.perf_counter() - started)
+    return outcome
 
 
 def _apply(
@@ -103,8 +82,8 @@ def _apply(
     daily_from: date | None,
     *,
     isolate: bool,
-) -> ApplyReport:
-    report = ApplyReport(isolated=isolate)
+) -> Outcome:
+    outcome = Outcome(isolated=isolate)
     new_changes = partial(BatchChanges, tables, daily_from=daily_from)
     with transaction.atomic():
         if tables.live:
@@ -114,37 +93,37 @@ def _apply(
         accounts = _lock_accounts(tables, {event.aggregate_id for event in ordered})
         if isolate:
             for _, group in groupby(ordered, key=lambda e: e.aggregate_id):
-                _apply_isolated(list(group), accounts, new_changes, report)
+                _apply_isolated(list(group), accounts, new_changes, outcome)
         else:
             changes = new_changes()
             for event in ordered:
-                _gate(event, accounts, changes, report)
+                _gate(event, accounts, changes, outcome)
             _save(changes)
         if checkpoint is not None:
-            save_checkpoint(_with_batch_facts(checkpoint, report.applied))
-    return report
+            save_checkpoint(_with_batch_facts(checkpoint, outcome.applied_events))
+    return outcome
 
 
 def _apply_isolated(
     group: list[AnyEvent],
     accounts: dict[uuid.UUID, AccountViewColumns | None],
     new_changes: Callable[[], BatchChanges],
-    report: ApplyReport,
+    outcome: Outcome,
 ) -> None:
     """One aggregate's events under a savepoint; if that fails, one event at a time, in order."""
-    if _try_under_savepoint(group, accounts, new_changes, report):
+    if _try_under_savepoint(group, accounts, new_changes, outcome):
         return
     for index, event in enumerate(group):
         try:
-            if _try_under_savepoint([event], accounts, new_changes, report, raise_error=True):
+            if _try_under_savepoint([event], accounts, new_changes, outcome, raise_error=True):
                 continue
         except Exception as exc:
             if is_transient(exc) or isinstance(exc, LeaseLostError):
                 raise
             logger.error("event %s cannot be applied: %s", event.event_id, describe(exc))
-            report.failed[event.event_id] = describe(exc)
+            outcome.errors[event.event_id] = describe(exc)
             # The later events of this aggregate must not be applied around the failing one.
-            report.held += group[index + 1 :]
+            outcome.held_events += group[index + 1 :]
             return
 
 
@@ -152,11 +131,11 @@ def _try_under_savepoint(
     events: list[AnyEvent],
     accounts: dict[uuid.UUID, AccountViewColumns | None],
     new_changes: Callable[[], BatchChanges],
-    report: ApplyReport,
+    outcome: Outcome,
     *,
     raise_error: bool = False,
 ) -> bool:
-    trial = ApplyReport()
+    trial = Outcome()
     aggregate_id = events[0].aggregate_id
     changes = new_changes()
     try:
@@ -170,7 +149,7 @@ def _try_under_savepoint(
         if raise_error or is_transient(exc) or isinstance(exc, LeaseLostError):
             raise
         return False
-    report.merge(trial)
+    outcome.add(trial)  # the event lists: counts are set once the whole batch is decided
     return True
 
 
@@ -192,21 +171,21 @@ def _gate(
     event: AnyEvent,
     accounts: dict[uuid.UUID, AccountViewColumns | None],
     changes: BatchChanges,
-    report: ApplyReport,
+    outcome: Outcome,
 ) -> None:
     account = accounts.get(event.aggregate_id)
     current = account.version if account is not None else 0
     if event.version <= current:
-        report.duplicates.append(event)
+        outcome.duplicate_events.append(event)
     elif event.version > current + 1:
-        report.held.append(event)
+        outcome.held_events.append(event)
     else:
         try:
             accounts[event.aggregate_id] = project(event, account, changes)
         except ProjectionError as exc:
-            report.failed[event.event_id] = f"ProjectionError: {exc}"
+            outcome.errors[event.event_id] = f"ProjectionError: {exc}"
         else:
-            report.applied.append(event)
+            outcome.applied_events.append(event)
 
 
 def _save(changes: BatchChanges) -> None:
@@ -226,27 +205,24 @@ def flag_accounts(
 def _with_batch_facts(checkpoint: CheckpointUpdate, applied: list[AnyEvent]) -> CheckpointUpdate:
     if not applied:
         return checkpoint
-    newest: datetime = max(event.occurred_at for event in applied)
-    oldest: datetime = min(event.occurred_at for event in applied)
+    oldest = min(event.occurred_at for event in applied)
     return CheckpointUpdate(
         resume_token=checkpoint.resume_token,
         applied=len(applied),
-        last_event_occurred_at=newest,
         lag_ms=(timezone.now() - oldest).total_seconds() * 1000,
     )
 
 
-def _observe(report: ApplyReport, seconds: float) -> None:
+# The label of ``metrics.EVENTS`` for each count an applied batch has.
+EVENT_LABELS = {"applied": "applied", "duplicates": "duplicate", "held": "held", "failed": "failed"}
+
+
+def _observe(outcome: Outcome, seconds: float) -> None:
     metrics.BATCH_SECONDS.observe(seconds)
-    metrics.BATCH_SIZE.observe(len(report.applied))
-    for outcome, count in (
-        ("applied", len(report.applied)),
-        ("duplicate", len(report.duplicates)),
-        ("held", len(report.held)),
-        ("failed", len(report.failed)),
-    ):
-        if count:
-            metrics.EVENTS.labels(outcome).inc(count)
+    metrics.BATCH_SIZE.observe(outcome.applied)
+    for name, label in EVENT_LABELS.items():
+        if count := getattr(outcome, name):
+            metrics.EVENTS.labels(label).inc(count)
     now = timezone.now()
-    for event in report.applied:
+    for event in outcome.applied_events:
         metrics.LAG_SECONDS.observe(max(0.0, (now - event.occurred_at).total_seconds()))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import bson
@@ -22,7 +21,6 @@ class CheckpointUpdate:
 
     resume_token: Mapping[str, Any] | None = None
     applied: int = 0
-    last_event_occurred_at: datetime | None = None
     lag_ms: float | None = None
 
 
@@ -44,11 +42,7 @@ def save_checkpoint(update: CheckpointUpdate, name: str = STREAM_CHECKPOINT) -> 
     if update.resume_token is not None:
         values["resume_token"] = bson.encode(dict(update.resume_token))
     if update.applied:
-        values.update(
-            last_applied_at=now,
-            last_event_occurred_at=update.last_event_occurred_at,
-            last_batch_lag_ms=update.lag_ms,
-        )
+        values.update(last_applied_at=now, last_batch_lag_ms=update.lag_ms)
     columns = {field.attname: field for field in Checkpoint._meta.concrete_fields}
     quote = connection.ops.quote_name
     prepared = {

@@ -10,7 +10,7 @@ audited in the entry (who, when, why).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from accounts_write.contract import OutboxField as F
 from accounts_write.contract import OutboxStatus
 from projector.delivery import deliver
 from projector.outbox import Document, OutboxStore
-from projector.retry import SweepReport, release_parked
+from projector.retry import release_parked
 
 
 class DeadLetterError(LookupError):
@@ -68,7 +68,6 @@ class ActionResult:
     status: str
     error: str | None
     released: int
-    report: SweepReport = field(repr=False)
 
     @property
     def succeeded(self) -> bool:
@@ -136,13 +135,11 @@ def _apply_now(outbox: OutboxStore, event_id: uuid.UUID, action: str, by: str) -
     owner = _owner(by)
     document = outbox.get(event_id)
     assert document is not None  # reopened just now; entries are never deleted while dead
-    report = SweepReport()
     outcome = deliver([document], outbox, owner=owner)
-    report.add(1, outcome)
     if event_id in outcome.unblocked:
-        release_parked(outbox, [event_id], owner=owner, report=report)
+        release_parked(outbox, [event_id], owner=owner, report=outcome)
     after = outbox.get(event_id) or {}
     status = str(after.get(F.STATUS, "?"))
     failing = status in (OutboxStatus.FAILED.value, OutboxStatus.DEAD.value)
     error = after.get(F.LAST_ERROR) if failing else None
-    return ActionResult(event_id, action, status, error, report.released, report)
+    return ActionResult(event_id, action, status, error, outcome.released)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
@@ -21,32 +21,27 @@ from django.utils import timezone
 
 from accounts_write.contract import OutboxField as F
 from accounts_write.contract import OutboxStatus
-from projector.apply import ApplyReport, apply_events, flag_accounts
+from projector.apply import apply_events, flag_accounts
 from projector.checkpoint import CheckpointUpdate
 from projector.control import POISON_ERROR, poisoned_events
 from projector.events import AnyEvent, EventParseError, SkippedEvent, parse_event
 from projector.failures import describe
 from projector.leader import LeaderLease
 from projector.outbox import Document, Failure, OutboxStore
+from projector.outcome import Outcome
 from projector.status_writer import StatusWriter
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class BatchOutcome:
-    applied: int = 0
-    duplicates: int = 0
-    held: int = 0
-    parked: int = 0
-    failed: int = 0
-    dead: int = 0
-    # Events now done that had been failing: entries parked behind them can be released.
-    unblocked: list[uuid.UUID] = field(default_factory=list)
+@dataclass(frozen=True)
+class ParsedBatch:
+    """A batch's documents as events (by event id) and the entries that are no valid event."""
 
-    @property
-    def unfinished(self) -> int:
-        return self.held + self.failed
+    documents: Sequence[Document]
+    events: list[AnyEvent]
+    by_id: dict[uuid.UUID, Document]
+    rejected: list[Failure]
 
 
 def deliver(
@@ -58,11 +53,26 @@ def deliver(
     checkpoint: CheckpointUpdate | None = None,
     fence: LeaderLease | None = None,
     status_writer: StatusWriter | None = None,
-) -> BatchOutcome:
+) -> Outcome:
     """Apply ``documents``; a transient read-database error marks them failed and is re-raised.
 
     The outcome is recorded in the outbox after the commit: inline, or by ``status_writer``.
     """
+    batch = parse_batch(documents)
+    applied = apply_batch(
+        batch,
+        outbox,
+        owner=owner,
+        claim=claim,
+        checkpoint=checkpoint,
+        fence=fence,
+        status_writer=status_writer,
+    )
+    return record_outcome(batch, applied, outbox, owner=owner, status_writer=status_writer)
+
+
+def parse_batch(documents: Sequence[Document]) -> ParsedBatch:
+    """Parse each document; one that is no valid event fails permanently (as does a poisoned one)."""
     events: list[AnyEvent] = []
     by_id: dict[uuid.UUID, Document] = {}
     rejected: list[Failure] = []
@@ -77,8 +87,22 @@ def deliver(
         by_id[event.event_id] = document
     if settings.DEMO_FAULTS:  # the demo page's poison switch; never even read in production
         events = _fail_poisoned(events, by_id, rejected)
+    return ParsedBatch(documents, events, by_id, rejected)
+
+
+def apply_batch(
+    batch: ParsedBatch,
+    outbox: OutboxStore,
+    *,
+    owner: str,
+    claim: bool = True,
+    checkpoint: CheckpointUpdate | None = None,
+    fence: LeaderLease | None = None,
+    status_writer: StatusWriter | None = None,
+) -> Outcome:
+    """Claim the entries, then ``apply_events``; if the read database fails, mark them all failed."""
     if claim:
-        ids = [document["_id"] for document in documents]
+        ids = [document["_id"] for document in batch.documents]
         take = partial(outbox.claim, ids, owner=owner, now=timezone.now())
         # Through the status writer, the claim overlaps the MySQL transaction instead of preceding
         # it (a lone event's latency); it still lands before this batch's outcome (FIFO).
@@ -87,34 +111,46 @@ def deliver(
         else:
             status_writer.submit(take)
     try:
-        report = apply_events(events, checkpoint=checkpoint, fence=fence)
+        return apply_events(batch.events, checkpoint=checkpoint, fence=fence)
     except DatabaseError as exc:
         # Permanent errors were isolated inside apply_events: this one is about the database.
         error = describe(exc)
-        logger.warning("batch of %d events not applied, marking them failed: %s", len(events), error)
+        logger.warning("batch of %d events not applied, marking them failed: %s", len(batch.events), error)
         if status_writer is not None:
             status_writer.flush()  # the claim first, so it cannot overwrite the failure
-        transient = [Failure(doc, error, permanent=False) for doc in by_id.values()]
-        outbox.mark_failed([*rejected, *transient], now=timezone.now(), owner=owner)
+        transient = [Failure(doc, error, permanent=False) for doc in batch.by_id.values()]
+        outbox.mark_failed([*batch.rejected, *transient], now=timezone.now(), owner=owner)
         raise
+
+
+def record_outcome(
+    batch: ParsedBatch,
+    applied: Outcome,
+    outbox: OutboxStore,
+    *,
+    owner: str,
+    status_writer: StatusWriter | None = None,
+) -> Outcome:
+    """Park, release, fail or finish each entry as ``applied`` says; flag the accounts of new dead letters."""
     failures = [
-        *rejected,
-        *(Failure(by_id[event_id], error, True) for event_id, error in report.failed.items()),
+        *batch.rejected,
+        *(Failure(batch.by_id[event_id], error, True) for event_id, error in applied.errors.items()),
     ]
-    parked, released = _park_or_release(report.held, failures, outbox)
+    parked, released = _park_or_release(applied.held_events, failures, outbox)
     dying = [failure for failure in failures if outbox.dies_after(failure)]
     if dying:
         flags = dead_letter_flags([(failure.document, failure.error) for failure in dying])
         for _, reason in flags.values():
             logger.error("%s (after %d failed attempts)", reason, outbox.max_attempts)
         flag_accounts(flags)
-    done = [event for event in (*report.applied, *report.duplicates) if not isinstance(event, SkippedEvent)]
-    skipped = [event for event in (*report.applied, *report.duplicates) if isinstance(event, SkippedEvent)]
+    done_events = applied.done_events
+    done = [event.event_id for event in done_events if not isinstance(event, SkippedEvent)]
+    skipped = [event.event_id for event in done_events if isinstance(event, SkippedEvent)]
 
     def record() -> None:
         now = timezone.now()
-        outbox.mark_done([event.event_id for event in done], now=now)
-        outbox.mark_done([event.event_id for event in skipped], now=now, status=OutboxStatus.SKIPPED)
+        outbox.mark_done(done, now=now)
+        outbox.mark_done(skipped, now=now, status=OutboxStatus.SKIPPED)
         outbox.mark_failed(failures, now=now, owner=owner)
         outbox.park(parked)
         outbox.release(released)
@@ -123,7 +159,19 @@ def deliver(
         record()
     else:
         status_writer.submit(record)
-    return _outcome(report, failures, parked, released, dying, [by_id[i] for i in report.done_ids])
+    _log_held(applied, parked, released)
+    done_documents = [batch.by_id[event.event_id] for event in done_events]
+    return Outcome(
+        seen=len(batch.documents),
+        applied=applied.applied,
+        duplicates=applied.duplicates,
+        held=len(released),
+        parked=len(parked),
+        failed=len(failures),
+        dead=len(dying),
+        batches=1,
+        unblocked=[doc["_id"] for doc in done_documents if _was_failing(doc)],
+    )
 
 
 def _fail_poisoned(
@@ -185,16 +233,9 @@ def dead_letter_flags(dead: list[tuple[Document, str]]) -> dict[uuid.UUID, tuple
     return flags
 
 
-def _outcome(
-    report: ApplyReport,
-    failures: list[Failure],
-    parked: dict[uuid.UUID, uuid.UUID],
-    released: list[uuid.UUID],
-    dying: list[Failure],
-    done_documents: list[Document],
-) -> BatchOutcome:
+def _log_held(applied: Outcome, parked: dict[uuid.UUID, uuid.UUID], released: list[uuid.UUID]) -> None:
     if released:
-        held = [event for event in report.held if event.event_id not in parked]
+        held = [event for event in applied.held_events if event.event_id not in parked]
         logger.info(
             "held back %d events ahead of their aggregate's version: %s",
             len(released),
@@ -202,15 +243,6 @@ def _outcome(
         )
     if parked:
         logger.warning("parked %d events behind a failing event of their aggregate", len(parked))
-    return BatchOutcome(
-        applied=len(report.applied),
-        duplicates=len(report.duplicates),
-        held=len(released),
-        parked=len(parked),
-        failed=len(failures),
-        dead=len(dying),
-        unblocked=[doc["_id"] for doc in done_documents if _was_failing(doc)],
-    )
 
 
 def _was_failing(document: Document) -> bool:

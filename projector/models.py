@@ -42,7 +42,6 @@ class Checkpoint(models.Model):
     updated_at = models.DateTimeField()
     # Facts about the last batch, for /api/sync/status and operators.
     last_applied_at = models.DateTimeField(null=True, blank=True)
-    last_event_occurred_at = models.DateTimeField(null=True, blank=True)
     last_batch_lag_ms = models.FloatField(null=True, blank=True)
     events_applied = models.PositiveBigIntegerField(default=0)
 

@@ -28,6 +28,8 @@ UNFINISHED = [OutboxStatus.PENDING.value, OutboxStatus.IN_PROGRESS.value, Outbox
 # Entries whose effect is in the read models (or, skipped, consumed without one).
 FINISHED = [OutboxStatus.DONE.value, OutboxStatus.SKIPPED.value]
 VERSION_ORDER = [(F.AGGREGATE_ID, ASCENDING), (F.AGGREGATE_VERSION, ASCENDING)]
+# What an entry's lease becomes when its applier is done with it (whatever the outcome).
+NO_LEASE = {F.LEASE_OWNER: None, F.LEASE_UNTIL: None}
 MAX_ERROR_LENGTH = 2000
 HISTORY_LENGTH = 20
 # An entry that fails permanently blocks the later events of its aggregate.
@@ -176,13 +178,7 @@ class OutboxStore:
     def mark_done(
         self, ids: Sequence[uuid.UUID], *, now: datetime, status: OutboxStatus = OutboxStatus.DONE
     ) -> None:
-        done = {
-            F.STATUS: status.value,
-            F.PROJECTED_AT: now,
-            F.NEXT_ATTEMPT_AT: None,
-            F.LEASE_OWNER: None,
-            F.LEASE_UNTIL: None,
-        }
+        done = {F.STATUS: status.value, F.PROJECTED_AT: now, F.NEXT_ATTEMPT_AT: None, **NO_LEASE}
         self._update_each(ids, {}, {"$set": done})
 
     def dies_after(self, failure: Failure) -> bool:
@@ -204,8 +200,7 @@ class OutboxStore:
             F.ATTEMPTS: attempts,
             F.PERMANENT_FAILURES: permanent_failures,
             F.LAST_ERROR: error,
-            F.LEASE_OWNER: None,
-            F.LEASE_UNTIL: None,
+            **NO_LEASE,
         }
         if self.dies_after(failure):
             state.update({F.STATUS: OutboxStatus.DEAD.value, F.DIED_AT: now, F.NEXT_ATTEMPT_AT: None})
@@ -225,7 +220,7 @@ class OutboxStore:
 
     def release(self, ids: Sequence[uuid.UUID]) -> None:
         """Held-back entries go back to pending: they wait for their predecessor, not a backoff."""
-        pending = {F.STATUS: OutboxStatus.PENDING.value, F.LEASE_OWNER: None, F.LEASE_UNTIL: None}
+        pending = {F.STATUS: OutboxStatus.PENDING.value, **NO_LEASE}
         self._update_each(ids, {F.STATUS: {"$in": UNFINISHED}}, {"$set": pending})
 
     # --- dead letters and parking --------------------------------------------------------------
@@ -250,9 +245,8 @@ class OutboxStore:
             state = {
                 F.STATUS: OutboxStatus.PARKED.value,
                 F.PARKED_BEHIND: blocker_id,
-                F.LEASE_OWNER: None,
-                F.LEASE_UNTIL: None,
                 F.NEXT_ATTEMPT_AT: None,
+                **NO_LEASE,
             }
             self._update_each(ids, {F.STATUS: {"$in": UNFINISHED}}, {"$set": state})
 

@@ -25,12 +25,13 @@ from django.utils import timezone
 from accounts_read.models import AccountStatus, AccountView, DailyTotal, LedgerLine
 from accounts_write.contract import OutboxField
 from projector import bluegreen, prune
-from projector.apply import ApplyReport, apply_events, flag_accounts
+from projector.apply import apply_events, flag_accounts
 from projector.delivery import dead_letter_flags
 from projector.events import AnyEvent, EventParseError, parse_event
 from projector.fence import exclusive_fence, share_fence
 from projector.models import PrunedHistory, ReplayRun, ReplayState
 from projector.outbox import Document, OutboxStore
+from projector.outcome import Outcome
 from projector.projections import contribution
 from projector.read_model_writes import DAILY_COUNTERS
 from projector.reading import chunks, read_ahead
@@ -76,8 +77,8 @@ def rebuild_accounts(
         _flag_dead_letters(outbox, [account_id], LIVE)
         report.accounts += 1
         report.events += len(documents)
-        report.applied += len(applied.applied)
-        report.failed += len(documents) - len(applied.applied) - len(applied.duplicates)
+        report.applied += applied.applied
+        report.failed += len(documents) - applied.applied - applied.duplicates
         if progress is not None:
             progress(len(documents))
     return report
@@ -115,7 +116,7 @@ def _daily_from() -> date | None:
     return boundary.date() if boundary is not None else None
 
 
-def _apply_documents(documents: list[Document], tables: ReadTables, daily_from: date | None) -> ApplyReport:
+def _apply_documents(documents: list[Document], tables: ReadTables, daily_from: date | None) -> Outcome:
     events: list[AnyEvent] = []
     for document in documents:
         try:
@@ -188,7 +189,7 @@ def _build(outbox: OutboxStore, run: ReplayRun, batch_size: int, progress: Progr
             ReplayRun.objects.filter(pk=run.pk).update(
                 position=chunk[-1][OutboxField.AGGREGATE_ID],
                 events_seen=F("events_seen") + len(chunk),
-                events_applied=F("events_applied") + len(report.applied),
+                events_applied=F("events_applied") + report.applied,
                 updated_at=timezone.now(),
             )
         if progress is not None:
@@ -220,7 +221,7 @@ def _catch_up(outbox: OutboxStore, run: ReplayRun) -> int:
         with transaction.atomic():
             report = _apply_documents(documents, SHADOW, _daily_from())
         ReplayRun.objects.filter(pk=run.pk).update(
-            events_applied=F("events_applied") + len(report.applied), updated_at=timezone.now()
+            events_applied=F("events_applied") + report.applied, updated_at=timezone.now()
         )
     return len(behind)
 

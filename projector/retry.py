@@ -12,46 +12,19 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
 
 from projector import metrics
-from projector.delivery import BatchOutcome, deliver
+from projector.delivery import deliver
 from projector.leader import LeaderLease
 from projector.outbox import Document, OutboxStore
+from projector.outcome import Outcome
 from projector.reading import chunks, read_ahead
 from projector.status_writer import StatusWriter
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class SweepReport:
-    seen: int = 0
-    applied: int = 0
-    duplicates: int = 0
-    held: int = 0
-    parked: int = 0
-    failed: int = 0
-    dead: int = 0
-    released: int = 0
-    batches: int = 0
-
-    def add(self, size: int, outcome: BatchOutcome) -> None:
-        self.seen += size
-        self.batches += 1
-        self.applied += outcome.applied
-        self.duplicates += outcome.duplicates
-        self.held += outcome.held
-        self.parked += outcome.parked
-        self.failed += outcome.failed
-        self.dead += outcome.dead
-
-    @property
-    def unfinished(self) -> int:
-        return self.held + self.failed
 
 
 def sweep_unfinished(
@@ -64,14 +37,14 @@ def sweep_unfinished(
     stop: threading.Event | None = None,
     status_writer: StatusWriter | None = None,
     before_chunk: Callable[[], None] | None = None,
-) -> SweepReport:
+) -> Outcome:
     """Apply every entry that is not done (nor dead), aggregate by aggregate in version order.
 
     No per-entry claim: only the leader sweeps (``fence``), and claiming a batch of a large backlog
     would not keep the retry task off the rest of it anyway; a double apply is a duplicate.
     ``before_chunk`` runs before each chunk is applied (the runner waits there while paused).
     """
-    report = SweepReport()
+    report = Outcome()
     # The next chunk is read while this one is applied: MongoDB and MySQL round trips overlap.
     for chunk in read_ahead(chunks(outbox.unfinished(batch_size=batch_size), batch_size)):
         if before_chunk is not None:
@@ -79,8 +52,7 @@ def sweep_unfinished(
         if stop is not None and stop.is_set():
             logger.info("%s sweep interrupted by shutdown after %d entries", kind, report.seen)
             break
-        outcome = deliver(chunk, outbox, owner=owner, claim=False, fence=fence, status_writer=status_writer)
-        report.add(len(chunk), outcome)
+        report.add(deliver(chunk, outbox, owner=owner, claim=False, fence=fence, status_writer=status_writer))
     else:
         if status_writer is not None:
             status_writer.flush()  # the releases below read the statuses just written
@@ -97,16 +69,16 @@ def retry_due(
     limit: int,
     batch_size: int,
     kind: str = "retry",
-) -> SweepReport:
+) -> Outcome:
     """Re-apply entries that are due; entries under another live lease are left alone."""
     now = timezone.now()
     candidates = outbox.due(now=now, pending_before=now - pending_grace, limit=limit)
     taken = outbox.claim_unleased([doc["_id"] for doc in candidates], owner=owner, now=now)
-    report = SweepReport()
+    report = Outcome()
     mine = [doc for doc in candidates if doc["_id"] in taken]
     for chunk in chunks(iter(mine), batch_size):
         outcome = deliver(chunk, outbox, owner=owner, claim=False)
-        report.add(len(chunk), outcome)
+        report.add(outcome)
         release_parked(outbox, outcome.unblocked, owner=owner, report=report)
     release_orphans(outbox, owner=owner, batch_size=batch_size, report=report)
     if candidates or report.released:
@@ -114,16 +86,14 @@ def retry_due(
     return report
 
 
-def release_parked(
-    outbox: OutboxStore, blocker_ids: list[uuid.UUID], *, owner: str, report: SweepReport
-) -> None:
+def release_parked(outbox: OutboxStore, blocker_ids: list[uuid.UUID], *, owner: str, report: Outcome) -> None:
     """Apply, in version order, the entries parked behind these (now done or skipped) entries."""
     parked = outbox.parked_behind(blocker_ids)
     if parked:
         _deliver_released(outbox, parked, owner=owner, report=report)
 
 
-def release_orphans(outbox: OutboxStore, *, owner: str, batch_size: int, report: SweepReport) -> None:
+def release_orphans(outbox: OutboxStore, *, owner: str, batch_size: int, report: Outcome) -> None:
     """Parked entries whose blocker is no longer failing (a release cut short by a crash)."""
     orphans = outbox.orphaned_parked(limit=batch_size)
     if orphans:
@@ -131,16 +101,14 @@ def release_orphans(outbox: OutboxStore, *, owner: str, batch_size: int, report:
         _deliver_released(outbox, orphans, owner=owner, report=report)
 
 
-def _deliver_released(
-    outbox: OutboxStore, parked: list[Document], *, owner: str, report: SweepReport
-) -> None:
+def _deliver_released(outbox: OutboxStore, parked: list[Document], *, owner: str, report: Outcome) -> None:
     outbox.unpark([doc["_id"] for doc in parked])
     logger.info("releasing %d parked entries in version order", len(parked))
     report.released += len(parked)
-    report.add(len(parked), deliver(parked, outbox, owner=owner))
+    report.add(deliver(parked, outbox, owner=owner))
 
 
-def _log(kind: str, report: SweepReport, skipped: int = 0) -> None:
+def _log(kind: str, report: Outcome, skipped: int = 0) -> None:
     metrics.SWEPT.labels(kind).inc(report.applied)
     logger.info(
         "%s sweep: %d entries in %d batches — %d applied, %d duplicates, %d held, %d parked, "

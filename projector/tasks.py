@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from datetime import timedelta
 
 from celery import shared_task
@@ -11,8 +10,9 @@ from django.conf import settings
 
 from projector.bootstrap import accounts_collection, default_owner, outbox_store
 from projector.control import is_paused
+from projector.outcome import Outcome
 from projector.reconcile import reconcile, store_report
-from projector.retry import SweepReport, retry_due
+from projector.retry import retry_due
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def retry_due_entries() -> dict[str, int]:
     if is_paused():
         # A paused sync applies nothing, or the pause would end by itself after the pending grace.
         logger.info("retry sweep skipped: the projector is paused")
-        return asdict(SweepReport())
+        return Outcome().counts()
     report = retry_due(
         outbox_store(),
         owner=f"retry:{default_owner()}",
@@ -31,7 +31,7 @@ def retry_due_entries() -> dict[str, int]:
         limit=settings.PROJECTOR_RETRY_SWEEP_LIMIT,
         batch_size=settings.PROJECTOR_BATCH_SIZE,
     )
-    return asdict(report)
+    return report.counts()
 
 
 @shared_task(name="projector.reconcile_read_models")

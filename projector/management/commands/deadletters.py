@@ -139,17 +139,7 @@ class Command(BaseCommand):
 
     def _report(self, results: list[deadletters.ActionResult]) -> None:
         if self.as_json:
-            rows = [
-                {
-                    "event_id": r.event_id,
-                    "action": r.action,
-                    "status": r.status,
-                    "error": r.error,
-                    "released": r.released,
-                }
-                for r in results
-            ]
-            self.stdout.write(as_json(rows))
+            self.stdout.write(as_json([asdict(result) for result in results]))
         for result in results:
             if self.as_json:
                 break

@@ -10,9 +10,10 @@ import pytest
 from pymongo.database import Database
 
 from accounts_write.contract import OUTBOX_COLLECTION
-from projector.apply import ApplyReport, apply_events
+from projector.apply import apply_events
 from projector.events import parse_event
 from projector.outbox import Backoff, OutboxStore
+from projector.outcome import Outcome
 
 
 @pytest.fixture
@@ -25,10 +26,10 @@ def outbox(mongo_db: Database[dict[str, Any]]) -> OutboxStore:
 
 
 @pytest.fixture
-def apply_documents() -> Callable[..., ApplyReport]:
+def apply_documents() -> Callable[..., Outcome]:
     """Parse outbox documents and apply them as one batch."""
 
-    def apply(documents: Iterable[dict[str, Any]], **options: Any) -> ApplyReport:
+    def apply(documents: Iterable[dict[str, Any]], **options: Any) -> Outcome:
         return apply_events([parse_event(document) for document in documents], **options)
 
     return apply

@@ -41,7 +41,7 @@ def test_shuffled_duplicated_batches_converge_to_the_in_order_result(amounts, da
         rounds += 1
         assert rounds < 200, "held-back events never drained"
         batch, queue = queue[:batch_size], queue[batch_size:]
-        queue += apply_events(batch).held
+        queue += apply_events(batch).held_events
 
     view = AccountView.objects.get(account_id=history.account_id)
     assert (view.version, view.balance) == (history.version, history.balance)

@@ -35,8 +35,8 @@ def test_a_permanent_error_fails_only_its_event_and_the_batch_commits_with_its_c
     )
 
     assert report.isolated
-    assert list(report.failed) == [ada_deposit["_id"]]
-    assert "IntegrityError" in report.failed[ada_deposit["_id"]]
+    assert list(report.errors) == [ada_deposit["_id"]]
+    assert "IntegrityError" in report.errors[ada_deposit["_id"]]
     assert AccountView.objects.get(account_id=ada.account_id).version == 1
     assert AccountView.objects.get(account_id=bob.account_id).balance == Decimal("4.00")
     assert load_resume_token() == {"_data": "01"}

@@ -22,7 +22,7 @@ from projector.admin_outbox_pages import describe
 from projector.bootstrap import outbox_store
 from projector.delivery import deliver
 from projector.models import OutboxEntry
-from projector.retry import SweepReport, retry_due
+from projector.retry import retry_due
 from tests.factories.outbox import AccountHistory, money, outbox_document
 
 pytestmark = pytest.mark.django_db
@@ -403,7 +403,7 @@ def test_mongodb_down_shows_a_message_in_the_admin_not_a_500(ops, mongo_down):
 
 
 def action_result(action: str, status: str, *, error: str | None = None, released: int = 0):
-    return deadletters.ActionResult(uuid.uuid4(), action, status, error, released, SweepReport())
+    return deadletters.ActionResult(uuid.uuid4(), action, status, error, released)
 
 
 @pytest.mark.parametrize(
