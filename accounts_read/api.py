@@ -1,7 +1,7 @@
 """Delivery: the read API — accounts, ledgers and daily totals from MySQL (mounted under /api/)."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: ``@paginate`` wraps the views, and ninja resolves
+# string annotations in the wrapper's module (ninja.pagination), where these names do not exist.
 import re
 import threading
 from collections.abc import Iterator
@@ -11,27 +11,21 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
+from ninja.pagination import paginate
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from accounts_read import selectors
-from accounts_read.models import AccountView
-from accounts_read.schemas import (
-    AccountOut,
-    AccountPageOut,
-    DailyTotalOut,
-    LedgerLineOut,
-    LedgerPageOut,
-)
+from accounts_read.models import AccountView, DailyTotal, LedgerLine
+from accounts_read.pagination import LedgerPage, LimitOffsetPage
+from accounts_read.schemas import AccountOut, DailyTotalOut, LedgerLineOut
 from config.api_auth import READ
 from config.api_errors import READS, ApiError, ErrorOut, refuse_unknown_query
 
 router = Router()
-
-Limit = Query(50, ge=1, le=200, description="Page size (1–200).")
-Offset = Query(0, ge=0, le=1_000_000, description="Items to skip.")
 
 
 def _iso_date_only(value: object) -> object:
@@ -82,11 +76,12 @@ def not_found(account_id: UUID) -> ApiError:
 
 @router.get(
     "/accounts",
-    response={200: AccountPageOut, **READS},
+    response={200: list[AccountOut], **READS},
     summary="List accounts (read side)",
     description="Every account, to every client with the read scope (a demo bank: no per-client accounts).",
     auth=READ,
 )
+@paginate(LimitOffsetPage)
 def list_accounts(
     request: HttpRequest,
     status: Literal["open", "closed"] | None = None,
@@ -95,17 +90,9 @@ def list_accounts(
         max_length=200,
         description="Exact owner name: compared code point by code point (case, accents and emoji count).",
     ),
-    limit: int = Limit,
-    offset: int = Offset,
-) -> AccountPageOut:
+) -> QuerySet[AccountView]:
     refuse_unknown_query(request, "status", "owner", "limit", "offset")
-    page = selectors.account_list(status=status, owner=owner, limit=limit, offset=offset)
-    return AccountPageOut(
-        items=[AccountOut.of(view) for view in page.items],
-        count=page.count,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return selectors.account_list(status=status, owner=owner)
 
 
 @router.get(
@@ -151,24 +138,16 @@ def get_account(
 
 @router.get(
     "/accounts/{account_id}/ledger",
-    response={200: LedgerPageOut, 404: ErrorOut, **READS},
+    response={200: list[LedgerLineOut], 404: ErrorOut, **READS},
     summary="An account's ledger lines, oldest first (read side)",
     auth=READ,
 )
-def get_ledger(
-    request: HttpRequest, account_id: UUID, limit: int = Limit, offset: int = Offset
-) -> LedgerPageOut:
+@paginate(LedgerPage)
+def get_ledger(request: HttpRequest, account_id: UUID) -> QuerySet[LedgerLine]:
     refuse_unknown_query(request, "limit", "offset")
     if selectors.account_detail(account_id) is None:
         raise not_found(account_id)
-    page = selectors.ledger_page(account_id, limit=limit, offset=offset)
-    return LedgerPageOut(
-        account_id=account_id,
-        items=[LedgerLineOut.of(line) for line in page.items],
-        count=page.count,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return selectors.ledger_lines(account_id)
 
 
 @router.get(
@@ -182,7 +161,6 @@ def list_daily_totals(
     currency: str | None = Query(None, pattern="^[A-Z]{3}$", description="An ISO 4217 code, such as EUR."),
     since: IsoDate | None = None,
     limit: int = Query(31, ge=1, le=366),
-) -> list[DailyTotalOut]:
+) -> list[DailyTotal]:
     refuse_unknown_query(request, "currency", "since", "limit")
-    totals = selectors.daily_totals(currency=currency, since=since, limit=limit)
-    return [DailyTotalOut.of(total) for total in totals]
+    return selectors.daily_totals(currency=currency, since=since, limit=limit)

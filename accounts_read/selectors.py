@@ -30,18 +30,16 @@ class VersionedRead:
 
     account: AccountView | None
     reached: bool
-    waited_seconds: float
 
 
-def account_list(
-    *, status: str | None = None, owner: str | None = None, limit: int = 50, offset: int = 0
-) -> Page[AccountView]:
+def account_list(*, status: str | None = None, owner: str | None = None) -> QuerySet[AccountView]:
+    """The accounts, oldest first, of one status and one exact owner if given."""
     accounts: QuerySet[AccountView] = AccountView.objects.all()
     if status:
         accounts = accounts.filter(status=status)
     if owner:
         accounts = exactly_owned_by(accounts, owner)
-    return Page(list(accounts[offset : offset + limit]), accounts.count(), limit, offset)
+    return accounts
 
 
 def exactly_owned_by(accounts: QuerySet[AccountView], owner: str) -> QuerySet[AccountView]:
@@ -68,15 +66,15 @@ def account_at_version(
         account = account_detail(account_id)
         waited = time.monotonic() - started
         if account is not None and account.version >= min_version:
-            return VersionedRead(account, True, waited)
+            return VersionedRead(account, True)
         if waited >= timeout:
-            return VersionedRead(account, False, waited)
+            return VersionedRead(account, False)
         time.sleep(min(poll, max(0.0, timeout - waited)))
 
 
-def ledger_page(account_id: uuid.UUID, *, limit: int = 100, offset: int = 0) -> Page[LedgerLine]:
-    lines = LedgerLine.objects.filter(account_id=account_id).order_by("aggregate_version")
-    return Page(list(lines[offset : offset + limit]), lines.count(), limit, offset)
+def ledger_lines(account_id: uuid.UUID) -> QuerySet[LedgerLine]:
+    """An account's ledger lines, oldest first."""
+    return LedgerLine.objects.filter(account_id=account_id).order_by("aggregate_version")
 
 
 def daily_totals(

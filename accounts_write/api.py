@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
@@ -74,6 +73,17 @@ def api_error(exc: Exception) -> ApiError:
     return ApiError(status, code, str(exc), details)
 
 
+AccountCommand = OpenAccount | DepositFunds | WithdrawFunds | CloseAccount
+
+
+@overload
+def execute(
+    request: HttpRequest, command: TransferFunds, idempotency_key: str | None, response: HttpResponse
+) -> TransferResult: ...
+@overload
+def execute(
+    request: HttpRequest, command: AccountCommand, idempotency_key: str | None, response: HttpResponse
+) -> AccountCommandResult: ...
 def execute(
     request: HttpRequest, command: Command, idempotency_key: str | None, response: HttpResponse
 ) -> CommandResult:
@@ -94,23 +104,19 @@ def execute(
     return replace(result, command_id=client_key)
 
 
-def account_out(result: CommandResult) -> AccountCommandOut:
-    assert isinstance(result, AccountCommandResult)
-    return AccountCommandOut.of(result)
-
-
 @router.post("/accounts", response={201: AccountCommandOut, **COMMANDS}, summary="Open an account", **GUARD)
 def open_account(
     request: HttpRequest,
     response: HttpResponse,
     payload: OpenAccountIn,
     idempotency_key: str | None = IdempotencyKey,
-) -> Status[AccountCommandOut]:
-    deposit = Decimal(payload.initial_deposit) if payload.initial_deposit is not None else None
-    command = OpenAccount(owner=payload.owner, currency=payload.currency, initial_deposit=deposit)
-    out = account_out(execute(request, command, idempotency_key, response))
-    response["Location"] = f"{request.path.rstrip('/')}/{out.account_id}"
-    return Status(201, out)
+) -> Status[AccountCommandResult]:
+    command = OpenAccount(
+        owner=payload.owner, currency=payload.currency, initial_deposit=payload.initial_deposit
+    )
+    result = execute(request, command, idempotency_key, response)
+    response["Location"] = f"{request.path.rstrip('/')}/{result.account_id}"
+    return Status(201, result)
 
 
 @router.post(
@@ -125,9 +131,9 @@ def deposit(
     account_id: UUID,
     payload: AmountIn,
     idempotency_key: str | None = IdempotencyKey,
-) -> AccountCommandOut:
-    command = DepositFunds(account_id=account_id, amount=Decimal(payload.amount))
-    return account_out(execute(request, command, idempotency_key, response))
+) -> AccountCommandResult:
+    command = DepositFunds(account_id=account_id, amount=payload.amount)
+    return execute(request, command, idempotency_key, response)
 
 
 @router.post(
@@ -142,9 +148,9 @@ def withdraw(
     account_id: UUID,
     payload: AmountIn,
     idempotency_key: str | None = IdempotencyKey,
-) -> AccountCommandOut:
-    command = WithdrawFunds(account_id=account_id, amount=Decimal(payload.amount))
-    return account_out(execute(request, command, idempotency_key, response))
+) -> AccountCommandResult:
+    command = WithdrawFunds(account_id=account_id, amount=payload.amount)
+    return execute(request, command, idempotency_key, response)
 
 
 @router.post(
@@ -158,8 +164,8 @@ def close(
     response: HttpResponse,
     account_id: UUID,
     idempotency_key: str | None = IdempotencyKey,
-) -> AccountCommandOut:
-    return account_out(execute(request, CloseAccount(account_id=account_id), idempotency_key, response))
+) -> AccountCommandResult:
+    return execute(request, CloseAccount(account_id=account_id), idempotency_key, response)
 
 
 @router.post(
@@ -173,10 +179,8 @@ def transfer(
     response: HttpResponse,
     payload: TransferIn,
     idempotency_key: str | None = IdempotencyKey,
-) -> TransferOut:
+) -> TransferResult:
     command = TransferFunds(
-        from_account=payload.from_account, to_account=payload.to_account, amount=Decimal(payload.amount)
+        from_account=payload.from_account, to_account=payload.to_account, amount=payload.amount
     )
-    result = execute(request, command, idempotency_key, response)
-    assert isinstance(result, TransferResult)
-    return TransferOut.of(result)
+    return execute(request, command, idempotency_key, response)

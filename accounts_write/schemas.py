@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
-from pydantic_core import PydanticCustomError
+from pydantic import ConfigDict, Field
 
-from accounts_write.application.results import AccountCommandResult, AccountState, TransferResult
 from accounts_write.domain.model import MAX_OWNER_LENGTH
 from accounts_write.domain.money import MAX_OPERATION_AMOUNT, Currency
-
-# Money is ASCII digits, no sign, no blanks, no exponent, no leading zeros beyond one, and one or
-# two decimals after a point if any: "0.50" and "12" yes; " 5", "+5", "0005.10", "5.", ".5", "٥" no.
-MONEY_FORMAT = r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$"
-_MONEY_RE = re.compile(MONEY_FORMAT)
-_MONEY_HINT = 'must be a decimal string such as "12.50" (ASCII digits, at most 2 decimals, no sign)'
+from config.money import Money
 
 
 def _positive_amount_body() -> str:
@@ -37,31 +28,9 @@ AMOUNT_PATTERN = rf"^({_positive_amount_body()})$"
 INITIAL_DEPOSIT_PATTERN = rf"^(0(\.00?)?|{_positive_amount_body()})$"
 
 
-def _reject_non_strings(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise PydanticCustomError("decimal_string", _MONEY_HINT)
-    if isinstance(value, int | float):
-        raise PydanticCustomError("decimal_string", _MONEY_HINT + ", not a JSON number")
-    return value
-
-
-def _require_money_format(value: str) -> str:
-    if not _MONEY_RE.fullmatch(value):
-        raise PydanticCustomError("decimal_string", _MONEY_HINT + ', got "{value}"', {"value": value})
-    return value
-
-
-Amount = Annotated[
-    str,
-    BeforeValidator(_reject_non_strings),
-    AfterValidator(_require_money_format),
-    Field(max_length=40, examples=["12.50"], json_schema_extra={"pattern": AMOUNT_PATTERN}),
-]
+Amount = Annotated[Money, Field(examples=["12.50"], json_schema_extra={"pattern": AMOUNT_PATTERN})]
 InitialDeposit = Annotated[
-    str,
-    BeforeValidator(_reject_non_strings),
-    AfterValidator(_require_money_format),
-    Field(max_length=40, examples=["100.00"], json_schema_extra={"pattern": INITIAL_DEPOSIT_PATTERN}),
+    Money, Field(examples=["100.00"], json_schema_extra={"pattern": INITIAL_DEPOSIT_PATTERN})
 ]
 
 # An owner's name: anything people use (letters of any script, ZWJ emoji sequences, ZWNJ, no-break
@@ -70,11 +39,6 @@ InitialDeposit = Annotated[
 _NOT_IN_NAMES = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 _BLANKS = r" \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
 OWNER_PATTERN = rf"^[^{_NOT_IN_NAMES}]*[^{_NOT_IN_NAMES}{_BLANKS}][^{_NOT_IN_NAMES}]*$"
-
-
-def money(value: Decimal) -> str:
-    """An amount as the API shows it: a string with exactly two decimal places."""
-    return f"{value:.2f}"
 
 
 class StrictSchema(Schema):
@@ -109,29 +73,15 @@ class TransferIn(StrictSchema):
 class AccountCommandOut(Schema):
     account_id: UUID
     version: int
-    balance: str = Field(examples=["12.50"])
+    balance: Money = Field(examples=["12.50"])
     event_ids: list[UUID]
     command_id: str
-
-    @classmethod
-    def of(cls, result: AccountCommandResult) -> AccountCommandOut:
-        return cls(
-            account_id=result.account_id,
-            version=result.version,
-            balance=money(result.balance),
-            event_ids=list(result.event_ids),
-            command_id=result.command_id,
-        )
 
 
 class AccountStateOut(Schema):
     account_id: UUID
     version: int
-    balance: str = Field(examples=["12.50"])
-
-    @classmethod
-    def of(cls, state: AccountState) -> AccountStateOut:
-        return cls(account_id=state.account_id, version=state.version, balance=money(state.balance))
+    balance: Money = Field(examples=["12.50"])
 
 
 class TransferOut(Schema):
@@ -140,13 +90,3 @@ class TransferOut(Schema):
     to_account: AccountStateOut
     event_ids: list[UUID]
     command_id: str
-
-    @classmethod
-    def of(cls, result: TransferResult) -> TransferOut:
-        return cls(
-            transfer_id=result.transfer_id,
-            from_account=AccountStateOut.of(result.from_account),
-            to_account=AccountStateOut.of(result.to_account),
-            event_ids=list(result.event_ids),
-            command_id=result.command_id,
-        )

@@ -41,7 +41,8 @@ def merge_routers(tagged: list[tuple[Router, str]]) -> Router:
     The write side's ``POST /accounts`` and the read side's ``GET /accounts`` share a path, and
     Django dispatches a path to the first URL pattern that matches it. Ninja chooses between
     methods only inside one path view, so routers that share a path must be merged into one
-    before mounting (ninja issue #1546).
+    before mounting (ninja issue #1546). This reaches into ninja (``path_operations``,
+    ``PathView``): tests/e2e/api/test_route_table.py checks every route is still served.
     """
     merged = Router()
     for router, tag in tagged:

@@ -85,7 +85,8 @@ def require_json_body(request: HttpRequest) -> None:
 def requesting_client(request: HttpRequest) -> ApiClient:
     """The client the guard recognised (every /api/ operation has one)."""
     client = getattr(request, "auth", None)
-    assert isinstance(client, ApiClient), "an /api/ operation without READ or WRITE auth"
+    if not isinstance(client, ApiClient):
+        raise TypeError(f"{request.method} {request.path} runs without READ or WRITE auth")
     return client
 
 
