@@ -52,7 +52,8 @@ def outbox(settings, mongo_url, mongo_db):
 
 @pytest.fixture
 def mongo_down(settings):
-    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=300"
+    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0"
+    settings.MONGO_SERVER_SELECTION_TIMEOUT_MS = 300
     close_mongo_client()
     yield
     close_mongo_client()

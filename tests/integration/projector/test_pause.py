@@ -136,7 +136,8 @@ def test_the_retry_sweep_applies_nothing_while_paused(settings, mongo_url, mongo
 
 @pytest.mark.django_db
 def test_sync_status_says_whether_the_projector_is_paused(settings, client):
-    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=300"
+    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0"
+    settings.MONGO_SERVER_SELECTION_TIMEOUT_MS = 300
     close_mongo_client()
     try:
         assert client.get("/api/sync/status").json()["projector"]["paused"] is False

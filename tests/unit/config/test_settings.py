@@ -92,6 +92,16 @@ def test_mysql_url_becomes_utf8mb4_read_committed_database() -> None:
     assert config["OPTIONS"]["read_timeout"] > 0
 
 
+def test_an_unreachable_mongodb_is_given_up_on_after_two_seconds_by_default() -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MONGO_")}
+    code = (
+        "from config.settings import base; "
+        "print(base.MONGO_SERVER_SELECTION_TIMEOUT_MS, base.MONGO_CONNECT_TIMEOUT_MS)"
+    )
+    result = run_python(["-c", code], env=env, timeout=120)
+    assert result.stdout.split() == ["2000", "2000"], result.stderr
+
+
 STRONG = "k3Jx9vQ2mP7wZr4tLb8nYc6dHf1sGa5eUo0iXq2VzR7yTj4Wp8Nc3Lq5Bv"
 VALID_PRODUCTION = {
     "DJANGO_SECRET_KEY": STRONG,
