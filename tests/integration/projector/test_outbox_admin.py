@@ -385,6 +385,7 @@ def test_anonymous_users_are_sent_to_the_login_page(client, outbox):
 # --- MongoDB down -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_mongodb_down_shows_a_message_in_the_admin_not_a_500(ops, mongo_down):
     event_id = uuid.uuid4()
     csrf = csrf_token(ops)

@@ -184,6 +184,7 @@ def test_production_refuses_the_demo_fault_buttons() -> None:
     assert "DEMO_FAULTS must be off in production" in result.stderr
 
 
+@pytest.mark.slow
 def test_check_deploy_is_clean_under_production_settings() -> None:
     env = {**VALID_PRODUCTION, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
     result = run_python(
