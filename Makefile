@@ -11,10 +11,11 @@ DEMO_PORT ?= 8000
 DEMO_MONGO_PORT ?= 27017
 export DJANGO_SETTINGS_MODULE ?= config.settings.test
 
-.PHONY: help test lint typecheck imports pytest venv system-deps browser-deps proxy-deps services demo screenshot clean conformance bench rabbitmq soak
+.PHONY: help test quick lint typecheck imports pytest venv system-deps browser-deps proxy-deps services demo screenshot clean conformance bench rabbitmq soak
 
 help:
 	@echo "make test   - set up (venv, packages, services) and run lint, types, import rules and all tests with coverage"
+	@echo "make quick  - unit and integration tests without the slow ones (pytest -m 'not slow'): under 30 s"
 	@echo "make demo   - run the whole stack on the local services (web on :$(DEMO_PORT), projector, Celery worker and beat)"
 	@echo "make screenshot - start the stack, drive a few commands and save docs/demo-page.png"
 	@echo "make bench  - benchmarks, side by side with django-cqrs; writes docs/BENCHMARKS.md (about 12 minutes)"
@@ -113,6 +114,11 @@ pytest: $(STAMP) services browser-deps proxy-deps
 	$(BIN)/coverage report --fail-under=90
 
 test: lint typecheck imports pytest
+
+# The edit-and-rerun loop: no lint, no coverage, no fault, browser, proxy, soak, schemathesis or bench
+# tests (tests/faults and tests/e2e are not collected; tests marked slow are left out).
+quick: $(STAMP) services
+	$(BIN)/pytest -q -m "not slow" tests/unit tests/integration
 
 # The stand-in keeps its data in .data/mongo (journaled) unless MONGO_URL names a real replica set.
 # Every process is stopped when the web server stops (Ctrl-C). The demo page's fault buttons are on,

@@ -19,8 +19,7 @@ from .base import (
     MONGO_URL,
     REDIS_URL,
     SECRET_KEY,
-    env_bool,
-    env_int,
+    env,
 )
 
 # Values copied from examples and compose files: never a real secret.
@@ -95,11 +94,11 @@ STORAGES = {
 
 # HTTPS: the proxy terminates TLS (or sits behind what does) and says so in X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", True)
 # Probes and scrapes come from inside the network, over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
-CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", True)
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", True)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import dj_database_url
+import environ
 import MySQLdb
 from playwright.sync_api import Page, expect
 
@@ -32,7 +32,7 @@ DEFAULT_OUTPUT = REPO_ROOT / "docs" / "demo-page.png"
 @contextmanager
 def scratch_mysql(base_url: str) -> Iterator[str]:
     """A fresh, migrated MySQL database beside the configured one; dropped afterwards."""
-    config = dj_database_url.parse(base_url)
+    config = environ.Env.db_url_config(base_url)
     name = f"{config['NAME']}_screenshot"
     server = MySQLdb.connect(
         host=config.get("HOST") or "127.0.0.1",

@@ -14,6 +14,8 @@ import pytest
 
 from tests.scripts import run_python
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize(
     ("script", "arguments", "expected"),

@@ -121,7 +121,7 @@ def test_the_admin_login_is_locked_out_the_same_way(demo_user: User, settings: A
     assert browser.post("/admin/login/", {"username": "ops", "password": "x"}).status_code == 429
 
 
-def test_pages_carry_a_content_security_policy(client: Client) -> None:
+def test_pages_carry_a_content_security_policy(client: Client, write_db: Database[Any]) -> None:
     for path in ["/", "/login/", "/admin/login/", "/api/docs"]:
         policy = client.get(path)["Content-Security-Policy"]
         assert "default-src 'self'" in policy and "script-src 'self'" in policy, path

@@ -46,6 +46,7 @@ def test_readyz_is_ready_when_both_databases_answer(client: Client, app_mongo: N
     assert response.json() == {"status": "ready", "checks": {"read_database": "ok", "write_database": "ok"}}
 
 
+@pytest.mark.slow
 def test_readyz_is_503_and_names_mongodb_when_it_is_down(client: Client, mongo_down: None) -> None:
     response = client.get("/readyz")
     assert response.status_code == 503

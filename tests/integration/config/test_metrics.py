@@ -42,6 +42,7 @@ def scrape(port: int, token: str | None) -> int:
         return refused.code
 
 
+@pytest.mark.slow
 def test_the_projector_metrics_port_wants_the_token_too(settings: Any) -> None:
     settings.METRICS_TOKEN = TOKEN
     port = free_port()

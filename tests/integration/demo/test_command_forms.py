@@ -175,6 +175,7 @@ def test_an_unknown_command_is_a_404_and_a_get_is_refused(client: Client) -> Non
     assert client.get("/demo/commands/open/").status_code == 405
 
 
+@pytest.mark.slow
 def test_with_mongodb_down_a_command_is_refused_in_words(client: Client, mongo_down: None) -> None:
     client.defaults["HTTP_HX_REQUEST"] = "true"
 

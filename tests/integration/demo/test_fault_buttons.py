@@ -232,6 +232,7 @@ def test_corrupt_without_a_read_row_or_a_selection_says_so(htmx: Client, faults:
     assert "Choose an account first" in post(htmx, "/demo/faults/corrupt/", None)
 
 
+@pytest.mark.slow
 def test_with_mongodb_down_a_dead_letter_action_answers_in_words(
     client: Client, mongo_down: None, settings: Any
 ) -> None:

@@ -50,6 +50,7 @@ def test_the_write_pane_shows_accounts_and_outbox_entries_as_mongodb_holds_them(
     assert "1 newest of 1" in html
 
 
+@pytest.mark.slow
 def test_the_write_pane_says_so_in_words_when_mongodb_is_down(client: Client, mongo_down: None) -> None:
     response = client.get("/demo/write/")
 
@@ -158,6 +159,7 @@ def test_the_pause_button_pauses_and_the_resume_button_resumes(
     assert htmx.get("/demo/projector/pause/").status_code == 405
 
 
+@pytest.mark.slow
 def test_the_sync_strip_without_mongodb_still_shows_what_mysql_knows(
     client: Client, mongo_down: None
 ) -> None:

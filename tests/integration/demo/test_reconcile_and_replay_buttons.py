@@ -102,6 +102,7 @@ def test_reconcile_of_the_selected_account_without_a_selection_or_with_a_bad_sco
     assert not ReconcileReport.objects.exists()
 
 
+@pytest.mark.slow
 def test_reconcile_with_mongodb_down_answers_in_words(client: Client, mongo_down: None, faults: None) -> None:
     response = client.post("/demo/faults/reconcile/", {"scope": "all"}, HTTP_HX_REQUEST="true")
 
@@ -131,6 +132,7 @@ def test_the_strip_shows_the_last_reconcile_even_without_the_fault_buttons(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_replay_runs_in_the_background_and_the_strip_shows_its_progress(
     htmx: Client, write_db: Database[Any], faults: None
 ) -> None:
@@ -150,6 +152,7 @@ def test_replay_runs_in_the_background_and_the_strip_shows_its_progress(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_replay_while_another_holds_the_replay_lock_says_it_is_busy(
     htmx: Client, write_db: Database[Any], faults: None
 ) -> None:

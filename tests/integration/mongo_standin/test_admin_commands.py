@@ -145,6 +145,7 @@ def test_snapshot_session_refuses_writes(mongo_client: MongoClient, mongo_db: Da
         mongo_db["items"].insert_one({"_id": 1}, session=session)
 
 
+@pytest.mark.slow
 def test_oplog_shows_an_insert_after_the_latest_entry_before_it(
     mongo_client: MongoClient, mongo_db: Database
 ) -> None:

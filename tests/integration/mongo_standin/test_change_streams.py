@@ -143,6 +143,7 @@ def test_drop_yields_a_drop_then_an_invalidate_event_and_closes_the_stream(
 # --- transactions -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_transaction_events_appear_only_after_commit(mongo_client: MongoClient, coll: Collection) -> None:
     coll.insert_one({"_id": "existing", "n": 0})
     with coll.watch(max_await_time_ms=AWAIT_MS) as stream, mongo_client.start_session() as session:
@@ -346,6 +347,7 @@ def _start_waiting_try_next(stream: Any, recorder: CommandRecorder) -> tuple[thr
     return waiter, result
 
 
+@pytest.mark.slow
 def test_waiting_get_more_does_not_block_other_clients(
     make_client: ClientFactory, coll: Collection, mongo_db: Database
 ) -> None:
@@ -379,6 +381,7 @@ def test_waiting_get_more_returns_as_soon_as_an_event_arrives(
     assert elapsed < 4.0
 
 
+@pytest.mark.slow
 def test_stream_resumes_after_a_network_error_delivering_each_event_once(
     make_client: ClientFactory, coll: Collection, mongo_db: Database, fail_point: ConfigureFailPoint
 ) -> None:

@@ -19,7 +19,7 @@ from tests.mongo_standin.process import StandinProcess
 
 from .deadlines import collect_changes, next_change
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.slow]
 
 CHANGE_STREAM_HISTORY_LOST = 286
 AWAIT_MS = 200

@@ -17,7 +17,7 @@ from .command_recorder import CommandRecorder
 from .conftest import ClientFactory, ConfigureFailPoint
 from .deadlines import next_change, wait_until
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.slow]
 
 BAD_VALUE = 2
 SHUTDOWN_IN_PROGRESS = 91

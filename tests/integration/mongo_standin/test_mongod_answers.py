@@ -187,6 +187,7 @@ def test_no_such_transaction_on_commit_is_transient_so_with_transaction_retries(
     assert [doc["_id"] for doc in txn_coll.find()] == [2]
 
 
+@pytest.mark.slow
 def test_write_concern_error_inside_a_transaction_is_not_a_transient_transaction_error(
     mongo_client: MongoClient, txn_coll: Collection, fail_point: Any
 ) -> None:
@@ -222,6 +223,7 @@ def test_injected_error_codes_carry_mongods_code_names(
     assert (details["code"], details["codeName"]) == (code, name)
 
 
+@pytest.mark.slow
 def test_retryable_write_failing_with_a_retriable_code_is_labelled_retryable(
     make_client: ClientFactory, mongo_db: Database, fail_point: Any
 ) -> None:

@@ -17,7 +17,7 @@ from pymongo.errors import OperationFailure
 from .command_recorder import CommandRecorder
 from .conftest import ClientFactory, ConfigureFailPoint
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.slow]
 
 TRANSACTION_TOO_OLD = 225
 

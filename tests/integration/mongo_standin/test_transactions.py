@@ -155,6 +155,7 @@ def test_concurrent_transactions_writing_one_document_conflict(
     assert accounts["accounts"].find_one({"_id": "a"}) == {"_id": "a", "balance": 1}
 
 
+@pytest.mark.slow
 def test_write_outside_a_transaction_waits_for_it_to_commit_then_applies(
     mongo_client: MongoClient, accounts: Database
 ) -> None:

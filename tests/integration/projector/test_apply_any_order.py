@@ -13,7 +13,7 @@ from projector.apply import apply_events
 from projector.events import parse_event
 from tests.factories.outbox import AccountHistory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 AMOUNTS = st.lists(st.integers(min_value=1, max_value=10_000), min_size=1, max_size=12)
 

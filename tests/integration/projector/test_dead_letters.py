@@ -90,6 +90,7 @@ def test_a_poison_event_goes_dead_after_max_attempts_and_parks_its_accounts_late
     assert AccountView.objects.filter(owner__startswith="Other", version=2).count() == 4
 
 
+@pytest.mark.slow
 def test_a_failing_event_does_not_hold_up_other_accounts_in_its_batch(outbox):
     _ada, _poison, _later, documents = poisoned_account(outbox, "payload")
     others = [AccountHistory(owner=f"Other {n}") for n in range(1000)]

@@ -21,6 +21,8 @@ from tests.factories.outbox import AccountHistory
 from tests.factories.read_models import AccountViewFactory, LedgerLineFactory
 from tests.integration.projector.running import running_projector, wait_until
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.django_db
 def test_a_permanent_error_fails_only_its_event_and_the_batch_commits_with_its_checkpoint(apply_documents):

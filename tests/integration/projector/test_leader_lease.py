@@ -51,6 +51,7 @@ class FrozenLeader:
         self.thread.join(10)
 
 
+@pytest.mark.slow
 def test_a_standby_ends_the_session_of_a_leader_frozen_inside_a_batch_and_takes_the_lease():
     standby = LeaderLease(owner="standby", ttl=timedelta(seconds=30))
     with FrozenLeader() as frozen:

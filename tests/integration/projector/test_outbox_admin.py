@@ -52,7 +52,8 @@ def outbox(settings, mongo_url, mongo_db):
 
 @pytest.fixture
 def mongo_down(settings):
-    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=300"
+    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0"
+    settings.MONGO_SERVER_SELECTION_TIMEOUT_MS = 300
     close_mongo_client()
     yield
     close_mongo_client()
@@ -384,6 +385,7 @@ def test_anonymous_users_are_sent_to_the_login_page(client, outbox):
 # --- MongoDB down -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_mongodb_down_shows_a_message_in_the_admin_not_a_500(ops, mongo_down):
     event_id = uuid.uuid4()
     csrf = csrf_token(ops)

@@ -76,6 +76,7 @@ def lease_heartbeat(owner: str):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(60)
+@pytest.mark.slow
 def test_a_paused_tailing_projector_keeps_its_lease_applies_nothing_and_catches_up_on_resume(mongo_db):
     ada = AccountHistory()
     outbox = mongo_db[OUTBOX_COLLECTION]
@@ -100,6 +101,7 @@ def test_a_paused_tailing_projector_keeps_its_lease_applies_nothing_and_catches_
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(60)
+@pytest.mark.slow
 def test_a_projector_started_while_paused_leads_but_does_not_catch_up_until_resumed(mongo_db):
     ada = AccountHistory()
     mongo_db[OUTBOX_COLLECTION].insert_many([ada.opened(), ada.deposited("3.00")])
@@ -135,8 +137,10 @@ def test_the_retry_sweep_applies_nothing_while_paused(settings, mongo_url, mongo
 
 
 @pytest.mark.django_db
+@pytest.mark.slow
 def test_sync_status_says_whether_the_projector_is_paused(settings, client):
-    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=300"
+    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0"
+    settings.MONGO_SERVER_SELECTION_TIMEOUT_MS = 300
     close_mongo_client()
     try:
         assert client.get("/api/sync/status").json()["projector"]["paused"] is False

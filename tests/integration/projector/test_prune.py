@@ -57,6 +57,7 @@ def prune(*arguments):
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_without_a_full_replay_the_outbox_is_kept_and_the_command_says_why(outbox, mongo_db):
     old_and_new_history(outbox)
     old_commands(mongo_db)
@@ -70,6 +71,7 @@ def test_without_a_full_replay_the_outbox_is_kept_and_the_command_says_why(outbo
     assert PruneRecord.objects.get().commands_deleted == 5
 
 
+@pytest.mark.slow
 def test_after_a_full_replay_old_projected_entries_go_and_a_replay_still_equals_live(outbox, mongo_db):
     old, fresh = old_and_new_history(outbox)
     replay.full_replay(outbox, started_by="test")

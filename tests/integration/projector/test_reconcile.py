@@ -142,8 +142,10 @@ def test_fix_from_the_command_repairs_and_exits_zero(bank):
     assert AccountView.objects.get(account_id=bank["bob"]).balance == Decimal("27.75")
 
 
+@pytest.mark.slow
 def test_exit_status_two_when_it_cannot_run(bank, settings):
-    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=200"
+    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0"
+    settings.MONGO_SERVER_SELECTION_TIMEOUT_MS = 200
     close_mongo_client()
     with pytest.raises(CommandError) as unreachable:
         call_command("reconcile", stdout=StringIO())

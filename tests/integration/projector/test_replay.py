@@ -69,6 +69,7 @@ def with_a_skip_and_a_dead_letter(outbox: OutboxStore) -> tuple[AccountHistory, 
     return skipped, dead
 
 
+@pytest.mark.slow
 def test_a_full_replay_equals_the_live_projection_table_for_table(outbox):
     project_live(outbox, bank_histories(accounts=40, events_per_account=12))
     with_a_skip_and_a_dead_letter(outbox)
@@ -192,6 +193,7 @@ def test_a_second_replay_is_refused_while_one_runs(outbox):
     assert errors and "another replay is running" in str(errors[0])
 
 
+@pytest.mark.slow
 def test_a_replay_killed_half_way_resumes_and_finishes(outbox, settings, mongo_url, mongo_db):
     project_live(outbox, bank_histories(accounts=150, events_per_account=30), batch_size=1000)
     live = read_models_dump()
@@ -230,6 +232,7 @@ def write_side(outbox, mongo_db):
         yield mongo_db
 
 
+@pytest.mark.slow
 def test_a_replay_under_concurrent_writes_and_reads_serves_every_read(outbox, write_side, mongo_db, api_key):
     accounts = [
         bootstrap.handle(OpenAccount(owner=f"Reader {n}", initial_deposit=Decimal("100"))).account_id

@@ -19,7 +19,7 @@ from projector.models import ProjectorLease
 from tests.factories.outbox import AccountHistory
 from tests.integration.projector.running import running_projector, wait_until
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60), pytest.mark.slow]
 
 
 @pytest.fixture

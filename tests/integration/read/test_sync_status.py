@@ -56,8 +56,10 @@ def test_status_says_no_projector_is_alive_when_the_lease_expired(status_on, cli
     assert body["outbox"]["lag_seconds"] == 0
 
 
+@pytest.mark.slow
 def test_status_answers_with_what_mysql_knows_while_mongodb_is_down(settings, client):
-    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0&serverSelectionTimeoutMS=300"
+    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0"
+    settings.MONGO_SERVER_SELECTION_TIMEOUT_MS = 300
     close_mongo_client()
     try:
         response = client.get("/api/sync/status")

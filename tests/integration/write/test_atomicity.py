@@ -71,6 +71,7 @@ def test_transfer_failing_half_way_changes_neither_account(
     assert [len(outbox_of(write_db, account)) for account in (source, target)] == [2, 2]
 
 
+@pytest.mark.slow
 def test_slow_abort_does_not_hold_a_refused_command(
     bus: CommandBus, failpoint_bus: CommandBus, failpoint_client: MongoClient[dict[str, Any]],
     write_db: MongoDatabase,

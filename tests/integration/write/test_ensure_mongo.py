@@ -48,6 +48,7 @@ def test_outbox_refuses_two_events_with_the_same_aggregate_version(app_mongo: Mo
         outbox.insert_one({"_id": uuid4(), F.AGGREGATE_ID: aggregate_id, F.AGGREGATE_VERSION: 1})
 
 
+@pytest.mark.slow
 def test_unreachable_mongodb_is_a_clear_command_error(settings: Any) -> None:
     close_mongo_client()
     settings.MONGO_URL = "mongodb://127.0.0.1:1/?replicaSet=rs0"

@@ -23,7 +23,7 @@ NOT_FROM_SETTINGS = {"DJANGO_SETTINGS_MODULE", "MYSQL_PASSWORD", "MYSQL_ROOT_PAS
 
 def settings_env_names() -> set[str]:
     """Every environment variable the settings modules read."""
-    pattern = re.compile(r"""(?:env_\w+|os\.environ\.get|getenv)\(\s*["']([A-Z][A-Z0-9_]*)["']""")
+    pattern = re.compile(r"""(?:env\.\w+|os\.environ\.get|getenv)\(\s*["']([A-Z][A-Z0-9_]*)["']""")
     names: set[str] = set()
     for path in (ROOT / "config" / "settings").glob("*.py"):
         names.update(pattern.findall(path.read_text()))
