@@ -110,7 +110,7 @@ def run(mongo_url: str) -> dict[str, Any]:
     recorder.on.clear()
     stop.set()
     projector.join(timeout=30)
-    threading.setprofile(None)  # type: ignore[arg-type]
+    threading.setprofile(None)
     return summarise(recorder, visible)
 
 

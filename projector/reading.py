@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 
@@ -15,7 +15,7 @@ def chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]]
         yield chunk
 
 
-def read_ahead(chunks: Iterator[list[Document]]) -> Iterator[list[Document]]:
+def read_ahead(chunks: Iterator[list[Document]]) -> Generator[list[Document], None, None]:
     """Read the next chunk from MongoDB in a worker thread while the caller applies this one.
 
     One chunk ahead at most; a read error is raised in the caller's thread, where it was before.

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from projector.outbox import Document
 from projector.reading import chunks, read_ahead
 
 WAIT = 10.0  # generous: only reached if the behaviour under test is broken
@@ -23,7 +24,7 @@ class CountingChunks:
         self.read = 0
         self.threads: set[str] = set()
 
-    def __iter__(self) -> Iterator[list[dict[str, Any]]]:
+    def __iter__(self) -> Iterator[list[Document]]:
         for number in range(self.count):
             self.threads.add(threading.current_thread().name)
             if number == self.fail_at:
