@@ -16,7 +16,7 @@ from pymongo import DESCENDING
 from pymongo.database import Database
 
 from accounts_write import contract
-from accounts_write.adapters.mappers import from_decimal128
+from accounts_write.adapters.mongo_uow import from_decimal128
 
 F = contract.OutboxField
 

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from accounts_write.adapters.mappers import EVENT_CLASSES
+from accounts_write.adapters.mongo_uow import EVENT_CLASSES
 from accounts_write.contract import decode_event
 from accounts_write.domain.events import DomainEvent
 

@@ -12,7 +12,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from accounts_write import contract
-from accounts_write.adapters import mappers
+from accounts_write.adapters import mongo_uow
 from accounts_write.application.bus import CommandBus
 from accounts_write.application.results import AccountCommandResult
 from accounts_write.domain.commands import OpenAccount
@@ -34,7 +34,7 @@ def open_account(bus: CommandBus, initial: str | None = None, currency: str = "E
 def stored_account(db: MongoDatabase, account_id: UUID) -> BankAccount:
     document = db[contract.ACCOUNTS_COLLECTION].find_one({"_id": account_id})
     assert document is not None, f"account {account_id} is not stored"
-    return mappers.account_from_document(document)
+    return mongo_uow.account_from_document(document)
 
 
 def outbox_of(db: MongoDatabase, account_id: UUID) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from bson.binary import UuidRepresentation
 from bson.decimal128 import Decimal128
 
 from accounts_write import contract
-from accounts_write.adapters import mappers
+from accounts_write.adapters import mongo_uow
 from accounts_write.application.idempotency import CommandRecord
 from accounts_write.application.results import AccountCommandResult, AccountState, TransferResult
 from accounts_write.domain.model import BankAccount, transfer
@@ -43,22 +43,22 @@ def accounts_with_history() -> tuple[BankAccount, BankAccount]:
 
 def test_account_round_trips() -> None:
     source, _ = accounts_with_history()
-    document = through_bson(mappers.account_to_document(source))
+    document = through_bson(mongo_uow.account_to_document(source))
     assert document["balance"] == Decimal128("0.00") and document["status"] == "closed"
-    assert mappers.account_from_document(document).state() == source.state()
+    assert mongo_uow.account_from_document(document).state() == source.state()
 
 
 @pytest.mark.parametrize("index", range(7))
 def test_every_event_round_trips_through_an_outbox_document(index: int) -> None:
     source, target = accounts_with_history()
     event = [*source.pending_events, *target.pending_events][index]
-    document = through_bson(mappers.event_to_outbox(event, "cmd", "corr"))
+    document = through_bson(mongo_uow.event_to_outbox(event, "cmd", "corr"))
     assert domain_event(document) == event
 
 
 def test_outbox_document_has_every_contract_field() -> None:
     source, _ = accounts_with_history()
-    document = mappers.event_to_outbox(source.pending_events[2], "cmd", "corr")
+    document = mongo_uow.event_to_outbox(source.pending_events[2], "cmd", "corr")
     expected = {value for name, value in vars(contract.OutboxField).items() if name.isupper()}
     assert set(document) == expected - contract.DEAD_LETTER_FIELDS
     assert document[contract.OutboxField.EVENT_TYPE] == "TransferSent"
@@ -66,7 +66,7 @@ def test_outbox_document_has_every_contract_field() -> None:
 
 
 def test_event_class_names_match_the_contract() -> None:
-    assert {cls.__name__ for cls in mappers.EVENT_TYPES} == {kind.value for kind in contract.EventType}
+    assert {cls.__name__ for cls in mongo_uow.EVENT_TYPES} == {kind.value for kind in contract.EventType}
 
 
 @pytest.mark.parametrize(
@@ -84,5 +84,5 @@ def test_event_class_names_match_the_contract() -> None:
 )
 def test_command_record_round_trips(result: AccountCommandResult | TransferResult) -> None:
     record = CommandRecord(result.command_id, "Whatever", "f" * 64, result, NOW)
-    document = through_bson(mappers.command_record_to_document(record))
-    assert mappers.command_record_from_document(document) == record
+    document = through_bson(mongo_uow.command_record_to_document(record))
+    assert mongo_uow.command_record_from_document(document) == record
