@@ -31,8 +31,14 @@ from accounts_write.application.errors import (
     WriteStoreError,
     WriteStoreUnavailableError,
 )
-from accounts_write.application.idempotency import CommandRecord
-from accounts_write.application.ports import AccountChange, AccountRepository, CommandLog, Commit, UnitOfWork
+from accounts_write.application.ports import (
+    AccountChange,
+    AccountRepository,
+    CommandLog,
+    CommandRecord,
+    Commit,
+    UnitOfWork,
+)
 from accounts_write.application.results import (
     AccountCommandResult,
     AccountState,

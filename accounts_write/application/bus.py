@@ -12,8 +12,7 @@ from typing import overload
 
 from accounts_write.application.errors import ConcurrencyConflictError, TransactionConflictError
 from accounts_write.application.handlers import HANDLERS, Context, Handler, accounts_touched
-from accounts_write.application.idempotency import CommandRecord, payload_hash, replay
-from accounts_write.application.ports import UnitOfWork
+from accounts_write.application.ports import CommandRecord, UnitOfWork, payload_hash, replay
 from accounts_write.application.results import AccountCommandResult, CommandResult, TransferResult
 from accounts_write.domain.commands import (
     CloseAccount,

@@ -1,16 +1,65 @@
-"""Application: the ports — repositories, and the unit of work that assembles and commits their changes."""
+"""Application: the ports — repositories, the command log and its records, and the unit of work.
+
+The unit of work assembles and commits their changes; a command record carries the fingerprint of
+its command's payload, so a repeated command id replays the first result (idempotency).
+"""
 
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from accounts_write.application.idempotency import CommandRecord
+from accounts_write.application.errors import IdempotencyKeyReusedError
+from accounts_write.application.results import CommandResult
+from accounts_write.domain.commands import Command
 from accounts_write.domain.events import DomainEvent
 from accounts_write.domain.model import BankAccount
+
+# --- command records ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    """A handled command: stored with its result in the same transaction as its effects."""
+
+    command_id: str
+    command_type: str
+    payload_hash: str
+    result: CommandResult
+    recorded_at: datetime
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, Decimal):
+        # 12.5 and 12.50 are the same amount, so they are the same payload.
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+def payload_hash(command: Command) -> str:
+    """SHA-256 of the command's type and canonical payload (stable across processes)."""
+    payload = {item.name: _canonical(getattr(command, item.name)) for item in fields(command)}
+    text = json.dumps({"type": type(command).__name__, "payload": payload}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def replay(record: CommandRecord, command: Command) -> CommandResult:
+    """The first result again, if the command is the same one; ``IdempotencyKeyReusedError`` if not."""
+    if record.command_type != type(command).__name__ or record.payload_hash != payload_hash(command):
+        raise IdempotencyKeyReusedError(record.command_id)
+    return replace(record.result, replayed=True)
+
+
+# --- repositories and the unit of work ----------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,7 @@ import pytest
 from accounts_write import contract
 from accounts_write.adapters.mongo_uow import MongoUnitOfWork
 from accounts_write.application.errors import AccountNotFoundError, TransactionConflictError
-from accounts_write.application.idempotency import CommandRecord
-from accounts_write.application.ports import UnitOfWork
+from accounts_write.application.ports import CommandRecord, UnitOfWork
 from accounts_write.application.results import AccountCommandResult
 from accounts_write.domain.model import BankAccount, transfer
 from tests.integration.write.helpers import MongoDatabase, outbox_of

@@ -10,8 +10,7 @@ from uuid import UUID
 
 from accounts_write.application.bus import CommandBus, RetryPolicy
 from accounts_write.application.errors import AccountNotFoundError, TransactionConflictError
-from accounts_write.application.idempotency import CommandRecord
-from accounts_write.application.ports import AccountRepository, CommandLog, Commit, UnitOfWork
+from accounts_write.application.ports import AccountRepository, CommandLog, CommandRecord, Commit, UnitOfWork
 from accounts_write.domain.events import DomainEvent
 from accounts_write.domain.model import BankAccount
 

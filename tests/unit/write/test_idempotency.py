@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
-from accounts_write.application.idempotency import payload_hash
+from accounts_write.application.ports import payload_hash
 from accounts_write.domain.commands import DepositFunds, WithdrawFunds
 
 ACCOUNT = UUID(int=7)

@@ -14,7 +14,7 @@ from bson.decimal128 import Decimal128
 
 from accounts_write import contract
 from accounts_write.adapters import mongo_uow
-from accounts_write.application.idempotency import CommandRecord
+from accounts_write.application.ports import CommandRecord
 from accounts_write.application.results import AccountCommandResult, AccountState, TransferResult
 from accounts_write.domain.model import BankAccount, transfer
 from tests.factories.domain_events import domain_event
