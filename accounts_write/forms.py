@@ -23,7 +23,7 @@ from accounts_write.domain.commands import (
     TransferFunds,
     WithdrawFunds,
 )
-from accounts_write.domain.money import DEFAULT_CURRENCY, Currency
+from accounts_write.domain.model import DEFAULT_CURRENCY, Currency
 
 AccountChoices = Sequence[tuple[str, str]]
 

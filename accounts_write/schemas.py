@@ -8,8 +8,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from accounts_write.domain.model import MAX_OWNER_LENGTH
-from accounts_write.domain.money import MAX_OPERATION_AMOUNT, Currency
+from accounts_write.domain.model import MAX_OPERATION_AMOUNT, MAX_OWNER_LENGTH, Currency
 from config.money import Money
 
 

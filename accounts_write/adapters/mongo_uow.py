@@ -46,8 +46,7 @@ from accounts_write.application.results import (
     TransferResult,
 )
 from accounts_write.domain import events as ev
-from accounts_write.domain.model import AccountStatus, BankAccount
-from accounts_write.domain.money import CENT, Currency
+from accounts_write.domain.model import CENT, AccountStatus, BankAccount, Currency
 
 logger = logging.getLogger(__name__)
 

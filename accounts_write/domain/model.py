@@ -1,4 +1,7 @@
-"""Domain: the BankAccount aggregate — enforces the invariants and collects its pending events."""
+"""Domain: the BankAccount aggregate — enforces the invariants and collects its pending events.
+
+Beside it, its value types: the supported currencies and validated operation amounts (money).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,10 +20,58 @@ from accounts_write.domain.errors import (
     BalanceNotZeroError,
     CurrencyMismatchError,
     InsufficientFundsError,
+    InvalidAmountError,
+    InvalidCurrencyError,
     InvalidOwnerError,
     SelfTransferError,
 )
-from accounts_write.domain.money import ZERO, Currency, checked_amount
+
+# --- money --------------------------------------------------------------------------------------
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+MAX_OPERATION_AMOUNT = Decimal("1000000000.00")
+
+
+class Currency(StrEnum):
+    EUR = "EUR"
+    USD = "USD"
+    GBP = "GBP"
+    CHF = "CHF"
+
+    @classmethod
+    def parse(cls, code: str) -> Currency:
+        """The currency for an ISO 4217 code from the supported set, or ``InvalidCurrencyError``."""
+        try:
+            return cls(code)
+        except ValueError:
+            supported = ", ".join(member.value for member in cls)
+            raise InvalidCurrencyError(
+                f"currency {code!r} is not supported; use one of {supported}"
+            ) from None
+
+
+DEFAULT_CURRENCY = Currency.EUR
+
+
+def checked_amount(value: Decimal) -> Decimal:
+    """The amount of one operation, with exactly 2 places, or ``InvalidAmountError`` saying why not."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise InvalidAmountError(f"amount must be a finite decimal number, got {value!r}")
+    if value <= 0:
+        raise InvalidAmountError(f"amount must be greater than zero, got {value}")
+    try:
+        quantized = value.quantize(CENT)
+    except InvalidOperation:
+        raise InvalidAmountError(f"amount {value} is too large") from None
+    if quantized != value:
+        raise InvalidAmountError(f"amount must have at most 2 decimal places, got {value}")
+    if quantized > MAX_OPERATION_AMOUNT:
+        raise InvalidAmountError(f"amount must be at most {MAX_OPERATION_AMOUNT} per operation, got {value}")
+    return quantized
+
+
+# --- the account --------------------------------------------------------------------------------
 
 MAX_OWNER_LENGTH = 200
 # Unicode categories refused in names: controls, line and paragraph separators, surrogates.

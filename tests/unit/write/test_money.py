@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from accounts_write.domain.errors import InvalidAmountError, InvalidCurrencyError
-from accounts_write.domain.money import MAX_OPERATION_AMOUNT, Currency, checked_amount
+from accounts_write.domain.model import MAX_OPERATION_AMOUNT, Currency, checked_amount
 
 
 @pytest.mark.parametrize("raw", ["0.01", "1", "12.5", "12.50", "1000000000.00"])

@@ -14,8 +14,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from accounts_write.domain.errors import DomainError
-from accounts_write.domain.model import checked_owner
-from accounts_write.domain.money import checked_amount
+from accounts_write.domain.model import checked_amount, checked_owner
 from accounts_write.schemas import (
     AMOUNT_PATTERN,
     INITIAL_DEPOSIT_PATTERN,
