@@ -30,7 +30,7 @@ from accounts_write.schemas import (
 )
 from config.api_auth import WRITE, WRITE_LIMIT, requesting_client
 from config.api_errors import COMMANDS, ApiError, refuse_unknown_query
-from config.clients import scoped_command_id
+from config.apikeys import scoped_command_id
 
 router = Router()
 

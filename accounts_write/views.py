@@ -23,7 +23,7 @@ from accounts_write.application import errors as app
 from accounts_write.application.results import AccountCommandResult, CommandResult, TransferResult
 from accounts_write.domain import errors as domain
 from accounts_write.forms import FORMS, CommandForm
-from config.clients import scoped_command_id, user_namespace
+from config.apikeys import scoped_command_id, user_namespace
 from config.mongo import write_database
 from config.selection import selected_account
 

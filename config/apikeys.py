@@ -1,10 +1,15 @@
-"""Delivery: the API-key service — create, list, revoke, and recognise a key sent by a client.
+"""Delivery: the API-key service — create, list, revoke, and recognise a key sent by a client;
+and each client's own namespace of idempotency keys (command ids).
 
 A key is ``cqrs_`` followed by 43 random URL-safe characters (256 bits). Only its SHA-256 digest is
 stored: a random key of that length cannot be guessed from its digest, so a slow password hash
 would only cost CPU on every request. Recognised keys are remembered in this process for
 ``API_KEY_CACHE_SECONDS``, so a request costs no MySQL query; a revocation therefore takes effect
 within that time in every process (at once in the process that revoked it).
+
+The command id stored with a command's result is the caller's namespace and the key it chose:
+``key-7/open-alice-1`` for API key 7, ``user-3/<uuid>`` for the demo page's user 3. Two callers who
+choose the same key run two commands; neither can read the other's result by replaying it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -150,3 +156,17 @@ def _note_use(key: ApiKey) -> None:
     last = key.last_used_at
     if last is None or (now - last).total_seconds() >= _LAST_USED_RESOLUTION_SECONDS:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+
+
+# --- whose command is it -----------------------------------------------------------------------
+
+
+def scoped_command_id(namespace: str, key: str) -> str:
+    return f"{namespace}/{key}"
+
+
+def user_namespace(user: AbstractBaseUser | AnonymousUser) -> str:
+    """A logged-in user's namespace (the demo page's forms); the page requires a login."""
+    if user.pk is None:
+        raise PermissionError("commands from the demo page need a logged-in user")
+    return f"user-{user.pk}"
