@@ -27,9 +27,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts_read.models import AccountView, AccountViewColumns
+from accounts_write.contract import AnyEvent
 from projector import metrics
 from projector.checkpoint import CheckpointUpdate, save_checkpoint
-from projector.events import AnyEvent
 from projector.failures import describe, is_transient
 from projector.fence import share_fence
 from projector.leader import LeaderLease, LeaseLostError

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, fields
 
-from projector.events import AnyEvent
+from accounts_write.contract import AnyEvent
 
 
 @dataclass

@@ -26,14 +26,15 @@ from accounts_read.models import (
 from accounts_write.contract import (
     AccountClosedPayload,
     AccountOpenedPayload,
+    AnyEvent,
     FundsDepositedPayload,
     FundsWithdrawnPayload,
     Payload,
     PublishedEvent,
+    SkippedEvent,
     TransferReceivedPayload,
     TransferSentPayload,
 )
-from projector.events import AnyEvent, SkippedEvent
 from projector.shadow import LIVE, ReadTables
 
 logger = logging.getLogger(__name__)
