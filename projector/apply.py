@@ -34,8 +34,7 @@ from projector.failures import describe, is_transient
 from projector.fence import share_fence
 from projector.leader import LeaderLease, LeaseLostError
 from projector.outcome import Outcome
-from projector.projections import BatchChanges, ProjectionError, project
-from projector.read_model_writes import save_changes
+from projector.projections import BatchChanges, ProjectionError, project, save_changes
 from projector.shadow import LIVE, ReadTables
 
 logger = logging.getLogger(__name__)

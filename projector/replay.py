@@ -31,8 +31,7 @@ from projector.fence import exclusive_fence, share_fence
 from projector.models import PrunedHistory, ReplayRun, ReplayState
 from projector.outbox import Document, OutboxStore
 from projector.outcome import Outcome
-from projector.projections import contribution
-from projector.read_model_writes import DAILY_COUNTERS
+from projector.projections import DAILY_COUNTERS, contribution
 from projector.reading import chunks, read_ahead
 from projector.shadow import LIVE, SHADOW, ReadTables
 
