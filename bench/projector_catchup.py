@@ -47,8 +47,8 @@ from accounts_write.contract import (
 from accounts_write.contract import OutboxField as F
 from projector.apply import apply_events
 from projector.bootstrap import outbox_store
+from projector.outbox import StatusWriter
 from projector.retry import sweep_unfinished
-from projector.status_writer import StatusWriter
 from tests.factories.outbox import AccountHistory
 from tests.mongo_standin.process import mongo_url_or_standin
 

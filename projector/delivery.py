@@ -26,9 +26,8 @@ from projector.checkpoint import CheckpointUpdate
 from projector.control import POISON_ERROR, poisoned_events
 from projector.failures import describe
 from projector.leader import LeaderLease
-from projector.outbox import Document, Failure, OutboxStore
+from projector.outbox import Document, Failure, OutboxStore, StatusWriter
 from projector.outcome import Outcome
-from projector.status_writer import StatusWriter
 
 logger = logging.getLogger(__name__)
 

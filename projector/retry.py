@@ -19,10 +19,9 @@ from django.utils import timezone
 from projector import metrics
 from projector.delivery import deliver
 from projector.leader import LeaderLease
-from projector.outbox import Document, OutboxStore
+from projector.outbox import Document, OutboxStore, StatusWriter
 from projector.outcome import Outcome
 from projector.reading import chunks, read_ahead
-from projector.status_writer import StatusWriter
 
 logger = logging.getLogger(__name__)
 

@@ -33,9 +33,8 @@ from projector.checkpoint import CheckpointUpdate, clear_resume_token, load_resu
 from projector.control import PauseGate
 from projector.delivery import deliver
 from projector.leader import LeaderLease, LeaseLostError
-from projector.outbox import OutboxStore
+from projector.outbox import OutboxStore, StatusWriter
 from projector.retry import retry_due, sweep_unfinished
-from projector.status_writer import StatusWriter
 
 logger = logging.getLogger(__name__)
 
