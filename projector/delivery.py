@@ -21,13 +21,12 @@ from django.utils import timezone
 
 from accounts_write.contract import AnyEvent, EventDecodeError, OutboxStatus, SkippedEvent, decode_entry
 from accounts_write.contract import OutboxField as F
-from projector.apply import apply_events, flag_accounts
+from projector.apply import Outcome, apply_events, flag_accounts
 from projector.checkpoint import CheckpointUpdate
 from projector.control import POISON_ERROR, poisoned_events
 from projector.failures import describe
 from projector.leader import LeaderLease
 from projector.outbox import Document, Failure, OutboxStore, StatusWriter
-from projector.outcome import Outcome
 
 logger = logging.getLogger(__name__)
 

@@ -25,12 +25,11 @@ from django.utils import timezone
 from accounts_read.models import AccountStatus, AccountView, DailyTotal, LedgerLine
 from accounts_write.contract import AnyEvent, EventDecodeError, OutboxField, decode_entry
 from projector import bluegreen, prune
-from projector.apply import apply_events, flag_accounts
+from projector.apply import Outcome, apply_events, flag_accounts
 from projector.delivery import dead_letter_flags
 from projector.fence import exclusive_fence, share_fence
 from projector.models import PrunedHistory, ReplayRun, ReplayState
 from projector.outbox import Document, OutboxStore
-from projector.outcome import Outcome
 from projector.projections import DAILY_COUNTERS, contribution
 from projector.reading import chunks, read_ahead
 from projector.shadow import LIVE, SHADOW, ReadTables

@@ -17,10 +17,10 @@ from datetime import timedelta
 from django.utils import timezone
 
 from projector import metrics
+from projector.apply import Outcome
 from projector.delivery import deliver
 from projector.leader import LeaderLease
 from projector.outbox import Document, OutboxStore, StatusWriter
-from projector.outcome import Outcome
 from projector.reading import chunks, read_ahead
 
 logger = logging.getLogger(__name__)

@@ -10,9 +10,8 @@ import pytest
 from pymongo.database import Database
 
 from accounts_write.contract import OUTBOX_COLLECTION, decode_entry
-from projector.apply import apply_events
+from projector.apply import Outcome, apply_events
 from projector.outbox import Backoff, OutboxStore
-from projector.outcome import Outcome
 
 
 @pytest.fixture
