@@ -35,10 +35,8 @@ from django.utils import timezone
 from accounts_read.models import AccountView, AccountViewColumns
 from accounts_write.contract import AnyEvent
 from projector import metrics
-from projector.checkpoint import CheckpointUpdate, save_checkpoint
 from projector.failures import describe, is_transient
-from projector.fence import share_fence
-from projector.leader import LeaderLease, LeaseLostError
+from projector.leader import CheckpointUpdate, LeaderLease, LeaseLostError, save_checkpoint, share_fence
 from projector.projections import BatchChanges, ProjectionError, project, save_changes
 from projector.shadow import LIVE, ReadTables
 

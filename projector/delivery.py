@@ -22,10 +22,9 @@ from django.utils import timezone
 from accounts_write.contract import AnyEvent, EventDecodeError, OutboxStatus, SkippedEvent, decode_entry
 from accounts_write.contract import OutboxField as F
 from projector.apply import Outcome, apply_events, flag_accounts
-from projector.checkpoint import CheckpointUpdate
 from projector.control import POISON_ERROR, poisoned_events
 from projector.failures import describe
-from projector.leader import LeaderLease
+from projector.leader import CheckpointUpdate, LeaderLease
 from projector.outbox import Document, Failure, OutboxStore, StatusWriter
 
 logger = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from accounts_write.contract import AnyEvent, EventDecodeError, OutboxField, dec
 from projector import bluegreen, prune
 from projector.apply import Outcome, apply_events, flag_accounts
 from projector.delivery import dead_letter_flags
-from projector.fence import exclusive_fence, share_fence
+from projector.leader import exclusive_fence, share_fence
 from projector.models import PrunedHistory, ReplayRun, ReplayState
 from projector.outbox import Document, OutboxStore
 from projector.projections import DAILY_COUNTERS, contribution

@@ -29,10 +29,16 @@ from pymongo.change_stream import ChangeStream
 from pymongo.errors import InvalidOperation, OperationFailure, PyMongoError
 
 from projector import metrics
-from projector.checkpoint import CheckpointUpdate, clear_resume_token, load_resume_token, save_checkpoint
 from projector.control import PauseGate
 from projector.delivery import deliver
-from projector.leader import LeaderLease, LeaseLostError
+from projector.leader import (
+    CheckpointUpdate,
+    LeaderLease,
+    LeaseLostError,
+    clear_resume_token,
+    load_resume_token,
+    save_checkpoint,
+)
 from projector.outbox import OutboxStore, StatusWriter
 from projector.retry import retry_due, sweep_unfinished
 
