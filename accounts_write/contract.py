@@ -2,8 +2,9 @@
 
 The write side owns this contract and publishes events in it; the projector consumes them.
 It is deliberately small and framework-free: names, schema versions, one payload type per event,
-the shape of an outbox document in MongoDB, and ``decode_event``, the one reader of that shape.
-Changing a payload means a new schema version.
+the shape of an outbox document in MongoDB, and ``decode_event``/``decode_entry``, the one reader
+of that shape (``decode_entry`` also reads an entry an operator skipped). Changing a payload means
+a new schema version.
 """
 
 from __future__ import annotations
@@ -286,6 +287,62 @@ def decode_event(document: Mapping[str, Any]) -> PublishedEvent:
         raise
     except (LookupError, TypeError, ValueError, ArithmeticError) as exc:
         raise EventDecodeError(f"{exc.__class__.__name__}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class SkippedEvent:
+    """A dead letter an operator skipped: its version is consumed with no effect on the read models."""
+
+    event_id: UUID
+    aggregate_id: UUID
+    version: int
+    event_type: str
+    occurred_at: datetime
+    skipped_by: str
+    skipped_at: datetime
+    reason: str
+
+    @property
+    def order_key(self) -> tuple[str, int]:
+        return (str(self.aggregate_id), self.version)
+
+    @property
+    def attention(self) -> str:
+        return (
+            f"{self.event_type} v{self.version} ({self.event_id}) skipped by {self.skipped_by} "
+            f"at {self.skipped_at:%Y-%m-%d %H:%M:%S}Z: {self.reason}"
+        )
+
+
+AnyEvent = PublishedEvent | SkippedEvent
+
+
+def decode_entry(document: Mapping[str, Any]) -> AnyEvent:
+    """Decode one outbox entry; raise EventDecodeError naming what is wrong.
+
+    A skipped dead letter (``OutboxField.SKIP``) becomes a ``SkippedEvent`` without reading its
+    type or payload (they may be what made it fail).
+    """
+    skip = document.get(OutboxField.SKIP)
+    if skip:
+        return _skipped(document, skip)
+    return decode_event(document)
+
+
+def _skipped(document: Mapping[str, Any], skip: Mapping[str, Any]) -> SkippedEvent:
+    try:
+        return SkippedEvent(
+            event_id=to_uuid(document[OutboxField.EVENT_ID]),
+            aggregate_id=to_uuid(document[OutboxField.AGGREGATE_ID]),
+            version=int(document[OutboxField.AGGREGATE_VERSION]),
+            event_type=str(document.get(OutboxField.EVENT_TYPE, "?")),
+            occurred_at=to_utc(document[OutboxField.OCCURRED_AT]),
+            skipped_by=str(skip.get("by", "?")),
+            skipped_at=to_utc(skip["at"]),
+            reason=str(skip.get("reason", "")),
+        )
+    except (LookupError, TypeError, ValueError) as exc:
+        raise EventDecodeError(f"skipped entry without a usable aggregate/version: {exc}") from exc
 
 
 def to_uuid(value: Any) -> UUID:

@@ -32,9 +32,9 @@ from accounts_write.contract import AccountField as A
 from accounts_write.contract import OutboxField as F
 from projector import replay
 from projector.bootstrap import accounts_collection, outbox_store
+from projector.outbox import StatusWriter
 from projector.reconcile import reconcile
 from projector.retry import sweep_unfinished
-from projector.status_writer import StatusWriter
 from tests.factories.outbox import AccountHistory
 from tests.mongo_standin.process import mongo_url_or_standin
 

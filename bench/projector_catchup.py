@@ -42,13 +42,13 @@ from accounts_write.contract import (
     FundsDepositedPayload,
     OutboxStatus,
     PublishedEvent,
+    decode_entry,
 )
 from accounts_write.contract import OutboxField as F
 from projector.apply import apply_events
 from projector.bootstrap import outbox_store
-from projector.events import parse_event
+from projector.outbox import StatusWriter
 from projector.retry import sweep_unfinished
-from projector.status_writer import StatusWriter
 from tests.factories.outbox import AccountHistory
 from tests.mongo_standin.process import mongo_url_or_standin
 
@@ -181,7 +181,7 @@ def main() -> None:
     args = parser.parse_args()
     prepare_read_database()
     documents = backlog(args.events, args.accounts)
-    parsed = [parse_event(document) for document in documents]
+    parsed = [decode_entry(document) for document in documents]
     events = sorted((e for e in parsed if isinstance(e, PublishedEvent)), key=lambda e: e.order_key)
     n = len(events)
     rounds: dict[str, list[float]] = defaultdict(list)

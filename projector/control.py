@@ -25,7 +25,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from accounts_read.models import AccountView
-from projector.events import AnyEvent, SkippedEvent
+from accounts_write.contract import AnyEvent, SkippedEvent
 from projector.models import ProjectorControl
 
 logger = logging.getLogger(__name__)

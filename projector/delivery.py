@@ -19,17 +19,13 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from accounts_write.contract import AnyEvent, EventDecodeError, OutboxStatus, SkippedEvent, decode_entry
 from accounts_write.contract import OutboxField as F
-from accounts_write.contract import OutboxStatus
-from projector.apply import apply_events, flag_accounts
-from projector.checkpoint import CheckpointUpdate
+from projector.apply import Outcome, apply_events, flag_accounts
 from projector.control import POISON_ERROR, poisoned_events
-from projector.events import AnyEvent, EventParseError, SkippedEvent, parse_event
 from projector.failures import describe
-from projector.leader import LeaderLease
-from projector.outbox import Document, Failure, OutboxStore
-from projector.outcome import Outcome
-from projector.status_writer import StatusWriter
+from projector.leader import CheckpointUpdate, LeaderLease
+from projector.outbox import Document, Failure, OutboxStore, StatusWriter
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +74,10 @@ def parse_batch(documents: Sequence[Document]) -> ParsedBatch:
     rejected: list[Failure] = []
     for document in documents:
         try:
-            event = parse_event(document)
-        except EventParseError as exc:
+            event = decode_entry(document)
+        except EventDecodeError as exc:
             logger.error("outbox entry %s is not a valid event: %s", document.get("_id"), exc)
+            # "EventParseError" is the prefix last_error has always carried (operators search for it).
             rejected.append(Failure(document, f"EventParseError: {exc}", permanent=True))
             continue
         events.append(event)

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts_read.models import AccountView
-from projector.fence import share_fence
+from projector.leader import share_fence
 from projector.models import ReconcileReport
 
 CORRUPTION_BALANCE_DELTA = Decimal("1000.00")

@@ -1,9 +1,14 @@
-"""Sync engine: one active projector — a lease row in MySQL, renewed by heartbeat, used as a fence.
+"""Sync engine persistence: the projector's coordination state in MySQL.
 
-A standby polls ``try_acquire``; it wins once the holder's lease has expired (crash) or was
-released (clean stop). Every projection transaction first locks the lease row and checks it is
-still ours (``assert_held``), so a projector that lost its lease cannot commit a batch. Lease
-times come from the projectors' clocks; they only need to agree within a fraction of the TTL.
+The leader lease (one active projector), the read-model fence (appliers vs. a blue/green
+replay's swap) and the change-stream checkpoint (where the stream resumes). A batch's
+transaction touches all three: it share-locks the fence, checks the lease, saves the checkpoint.
+
+The leader lease is a row renewed by heartbeat, used as a fence. A standby polls ``try_acquire``;
+it wins once the holder's lease has expired (crash) or was released (clean stop). Every
+projection transaction first locks the lease row and checks it is still ours (``assert_held``),
+so a projector that lost its lease cannot commit a batch. Lease times come from the projectors'
+clocks; they only need to agree within a fraction of the TTL.
 
 A leader can also stop without dying: frozen (SIGSTOP, a stalled VM) or cut off by a partition
 that leaves its TCP connection half-open. Its MySQL session then lives on, for hours, holding the
@@ -18,17 +23,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import OperationalError, connection, transaction
+import bson
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from projector.failures import mysql_error_number
-from projector.models import ProjectorLease
+from projector.models import Checkpoint, ProjectorLease, ReadModelFence
 
 logger = logging.getLogger(__name__)
 
@@ -196,3 +203,120 @@ def _lock_wait_timeout(seconds: int) -> Iterator[None]:
         yield
     finally:
         _execute("SET SESSION innodb_lock_wait_timeout = %s", int(previous))
+
+
+# --- the read-model fence: appliers share it, a replay's swap takes it alone -------------------
+# Every transaction that writes the live read models first share-locks one fence row; share locks
+# do not block each other, so appliers run side by side as before. A full replay, about to swap its
+# shadow tables in, locks the row exclusively from a connection of its own: it waits for the
+# appliers in flight to commit, and new ones wait at their first statement until the swap is done,
+# so no projection is ever applied to tables that are about to be retired (ADR 0011).
+
+FENCE = "read-models"
+
+
+def share_fence() -> None:
+    """Inside an applier's transaction: share-lock the fence (waits while a swap holds it)."""
+    table = ReadModelFence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT name FROM {table} WHERE name = %s LOCK IN SHARE MODE", [FENCE])  # noqa: S608
+        if cursor.fetchone() is None:
+            ReadModelFence.objects.get_or_create(name=FENCE)
+            cursor.execute(f"SELECT name FROM {table} WHERE name = %s LOCK IN SHARE MODE", [FENCE])  # noqa: S608
+
+
+@contextmanager
+def exclusive_fence(timeout: float = 60.0) -> Iterator[None]:
+    """Hold the fence exclusively for the ``with`` block, from a separate connection (a thread).
+
+    The caller's own connection stays free for the work done under the fence (the swap's DDL).
+    """
+    ReadModelFence.objects.get_or_create(name=FENCE)
+    locked = threading.Event()
+    release = threading.Event()
+    failure: list[BaseException] = []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                ReadModelFence.objects.select_for_update().get(name=FENCE)
+                locked.set()
+                release.wait()
+        except BaseException as exc:  # handed to the caller, which re-raises it
+            failure.append(exc)
+            locked.set()
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold, name="read-model-fence", daemon=True)
+    holder.start()
+    if not locked.wait(timeout) or failure:
+        release.set()
+        holder.join(timeout)
+        if failure:
+            raise failure[0]
+        raise TimeoutError(f"could not take the read-model fence within {timeout:.0f} s")
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(timeout)
+
+
+# --- the change-stream checkpoint: the resume token, saved in each batch's transaction ----------
+
+STREAM_CHECKPOINT = "outbox-stream"
+
+
+@dataclass(frozen=True)
+class CheckpointUpdate:
+    """What a batch writes to the checkpoint row inside its projection transaction."""
+
+    resume_token: Mapping[str, Any] | None = None
+    applied: int = 0
+    lag_ms: float | None = None
+
+
+def load_resume_token(name: str = STREAM_CHECKPOINT) -> dict[str, Any] | None:
+    row = Checkpoint.objects.filter(name=name).only("resume_token").first()
+    if row is None or row.resume_token is None:
+        return None
+    return dict(bson.decode(bytes(row.resume_token)))
+
+
+def save_checkpoint(update: CheckpointUpdate, name: str = STREAM_CHECKPOINT) -> None:
+    """Write the checkpoint; call it inside the transaction that applies the batch.
+
+    One statement (insert, or update the existing row, which it locks until the commit): it runs
+    once per batch, and a lone event's batch is latency (ADR 0019).
+    """
+    now = timezone.now()
+    values: dict[str, Any] = {"name": name, "updated_at": now, "events_applied": update.applied}
+    if update.resume_token is not None:
+        values["resume_token"] = bson.encode(dict(update.resume_token))
+    if update.applied:
+        values.update(last_applied_at=now, last_batch_lag_ms=update.lag_ms)
+    columns = {field.attname: field for field in Checkpoint._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    prepared = {
+        key: columns[key].get_db_prep_value(value, connection=connection, prepared=False)
+        for key, value in values.items()
+    }
+    names = ", ".join(quote(columns[key].column) for key in prepared)
+    changes = [key for key in prepared if key != "name" and (key != "events_applied" or update.applied)]
+    assignments = ", ".join(
+        f"{quote(columns[key].column)} = "
+        + (f"{quote(columns[key].column)} + %s" if key == "events_applied" else "%s")
+        for key in changes
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Checkpoint._meta.db_table)} ({names}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(prepared))}) ON DUPLICATE KEY UPDATE {assignments}",
+            [*prepared.values(), *(prepared[key] for key in changes)],
+        )
+
+
+def clear_resume_token(name: str = STREAM_CHECKPOINT) -> None:
+    """Forget the resume token (history lost): the next stream starts now, after a sweep."""
+    Checkpoint.objects.filter(name=name).update(resume_token=None, updated_at=timezone.now())

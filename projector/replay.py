@@ -23,17 +23,14 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts_read.models import AccountStatus, AccountView, DailyTotal, LedgerLine
-from accounts_write.contract import OutboxField
+from accounts_write.contract import AnyEvent, EventDecodeError, OutboxField, decode_entry
 from projector import bluegreen, prune
-from projector.apply import apply_events, flag_accounts
+from projector.apply import Outcome, apply_events, flag_accounts
 from projector.delivery import dead_letter_flags
-from projector.events import AnyEvent, EventParseError, parse_event
-from projector.fence import exclusive_fence, share_fence
+from projector.leader import exclusive_fence, share_fence
 from projector.models import PrunedHistory, ReplayRun, ReplayState
 from projector.outbox import Document, OutboxStore
-from projector.outcome import Outcome
-from projector.projections import contribution
-from projector.read_model_writes import DAILY_COUNTERS
+from projector.projections import DAILY_COUNTERS, contribution
 from projector.reading import chunks, read_ahead
 from projector.shadow import LIVE, SHADOW, ReadTables
 
@@ -120,8 +117,8 @@ def _apply_documents(documents: list[Document], tables: ReadTables, daily_from: 
     events: list[AnyEvent] = []
     for document in documents:
         try:
-            events.append(parse_event(document))
-        except EventParseError as exc:
+            events.append(decode_entry(document))
+        except EventDecodeError as exc:
             logger.warning("replay: outbox entry %s is not a valid event: %s", document.get("_id"), exc)
     return apply_events(events, tables=tables, daily_from=daily_from)
 

@@ -17,12 +17,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from projector import metrics
+from projector.apply import Outcome
 from projector.delivery import deliver
 from projector.leader import LeaderLease
-from projector.outbox import Document, OutboxStore
-from projector.outcome import Outcome
+from projector.outbox import Document, OutboxStore, StatusWriter
 from projector.reading import chunks, read_ahead
-from projector.status_writer import StatusWriter
 
 logger = logging.getLogger(__name__)
 

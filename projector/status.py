@@ -16,9 +16,8 @@ from pymongo.errors import PyMongoError
 
 from accounts_read.models import AccountView
 from accounts_write.contract import OutboxField, OutboxStatus
-from projector.checkpoint import STREAM_CHECKPOINT
 from projector.control import is_paused
-from projector.leader import PROJECTOR_LEASE
+from projector.leader import PROJECTOR_LEASE, STREAM_CHECKPOINT
 from projector.models import Checkpoint, ProjectorLease, ReconcileReport, ReplayRun
 from projector.outbox import FINISHED, OutboxStore
 

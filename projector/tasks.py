@@ -8,9 +8,9 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
+from projector.apply import Outcome
 from projector.bootstrap import accounts_collection, default_owner, outbox_store
 from projector.control import is_paused
-from projector.outcome import Outcome
 from projector.reconcile import reconcile, store_report
 from projector.retry import retry_due
 

@@ -9,11 +9,9 @@ from typing import Any
 import pytest
 from pymongo.database import Database
 
-from accounts_write.contract import OUTBOX_COLLECTION
-from projector.apply import apply_events
-from projector.events import parse_event
+from accounts_write.contract import OUTBOX_COLLECTION, decode_entry
+from projector.apply import Outcome, apply_events
 from projector.outbox import Backoff, OutboxStore
-from projector.outcome import Outcome
 
 
 @pytest.fixture
@@ -30,6 +28,6 @@ def apply_documents() -> Callable[..., Outcome]:
     """Parse outbox documents and apply them as one batch."""
 
     def apply(documents: Iterable[dict[str, Any]], **options: Any) -> Outcome:
-        return apply_events([parse_event(document) for document in documents], **options)
+        return apply_events([decode_entry(document) for document in documents], **options)
 
     return apply

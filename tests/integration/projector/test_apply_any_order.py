@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts_read.models import AccountView, LedgerLine
+from accounts_write.contract import decode_entry
 from projector.apply import apply_events
-from projector.events import parse_event
 from tests.factories.outbox import AccountHistory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -30,7 +30,7 @@ def history_of(amounts: list[int]) -> AccountHistory:
 @given(amounts=AMOUNTS, data=st.data())
 def test_shuffled_duplicated_batches_converge_to_the_in_order_result(amounts, data):
     history = history_of(amounts)
-    events = [parse_event(document) for document in history.documents]
+    events = [decode_entry(document) for document in history.documents]
     duplicates = data.draw(st.lists(st.sampled_from(events), max_size=len(events)))
     queue = data.draw(st.permutations(events + duplicates))
     batch_size = data.draw(st.integers(min_value=1, max_value=len(queue)))

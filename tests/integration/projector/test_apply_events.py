@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from accounts_read.models import AccountStatus, AccountView, DailyTotal, LedgerEntryType, LedgerLine
 from accounts_write.contract import EventType
-from projector.checkpoint import CheckpointUpdate, load_resume_token
-from projector.leader import LeaseLostError
+from projector.leader import CheckpointUpdate, LeaseLostError, load_resume_token
 from projector.models import ProjectorLease
 from tests.factories.outbox import AccountHistory, money, outbox_document
 

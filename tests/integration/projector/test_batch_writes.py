@@ -9,8 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts_read.models import AccountStatus, AccountView, DailyTotal, LedgerLine
-from projector.checkpoint import CheckpointUpdate, load_resume_token, save_checkpoint
-from projector.leader import LeaderLease, LeaseLostError
+from projector.leader import CheckpointUpdate, LeaderLease, LeaseLostError, load_resume_token, save_checkpoint
 from projector.models import Checkpoint, ProjectorLease
 from tests.factories.outbox import AccountHistory
 

@@ -7,7 +7,7 @@ import pytest
 from accounts_write.contract import OutboxField as F
 from accounts_write.contract import OutboxStatus
 from projector.delivery import deliver
-from projector.status_writer import StatusWriter
+from projector.outbox import StatusWriter
 from tests.factories.outbox import AccountHistory
 from tests.factories.read_models import LedgerLineFactory
 

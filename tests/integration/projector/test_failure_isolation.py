@@ -13,9 +13,9 @@ from django.db import OperationalError, connection, connections, transaction
 from accounts_read.models import AccountView
 from accounts_write.contract import OUTBOX_COLLECTION, OutboxStatus
 from accounts_write.contract import OutboxField as F
-from projector.checkpoint import CheckpointUpdate, load_resume_token
 from projector.delivery import deliver
 from projector.failures import is_transient
+from projector.leader import CheckpointUpdate, load_resume_token
 from projector.outbox import Backoff, OutboxStore
 from tests.factories.outbox import AccountHistory
 from tests.factories.read_models import AccountViewFactory, LedgerLineFactory

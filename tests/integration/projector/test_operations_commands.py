@@ -14,8 +14,8 @@ from accounts_write.contract import OutboxField as F
 from accounts_write.contract import OutboxStatus
 from config.mongo import close_mongo_client
 from projector.bootstrap import outbox_store
-from projector.checkpoint import CheckpointUpdate, save_checkpoint
 from projector.delivery import deliver
+from projector.leader import CheckpointUpdate, save_checkpoint
 from tests.factories.outbox import AccountHistory, money, outbox_document
 
 pytestmark = pytest.mark.django_db

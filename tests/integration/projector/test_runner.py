@@ -14,7 +14,7 @@ from accounts_write.adapters.indexes import ensure_collections_and_indexes
 from accounts_write.contract import OUTBOX_COLLECTION, OutboxStatus
 from accounts_write.contract import OutboxField as F
 from accounts_write.domain.commands import DepositFunds, OpenAccount
-from projector.checkpoint import CheckpointUpdate, load_resume_token, save_checkpoint
+from projector.leader import CheckpointUpdate, load_resume_token, save_checkpoint
 from projector.models import ProjectorLease
 from tests.factories.outbox import AccountHistory
 from tests.integration.projector.running import running_projector, wait_until

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts_write.contract import OUTBOX_COLLECTION
 from accounts_write.contract import OutboxField as F
 from config.mongo import close_mongo_client
-from projector.checkpoint import CheckpointUpdate, save_checkpoint
+from projector.leader import CheckpointUpdate, save_checkpoint
 from tests.factories.outbox import AccountHistory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from projector.outcome import COUNTS, Outcome
+from projector.apply import COUNTS, Outcome
 
 
 def test_adding_batches_sums_every_count_and_collects_the_unblocked_entries() -> None:

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from accounts_read.models import AccountStatus, AccountViewColumns, LedgerEntryType
-from accounts_write.contract import EventType, PublishedEvent, decode_event
-from projector.events import SkippedEvent
+from accounts_write.contract import EventType, PublishedEvent, SkippedEvent, decode_event
 from projector.projections import BatchChanges, DailyDelta, ProjectionError, contribution, project
 from tests.factories.outbox import AccountHistory
 

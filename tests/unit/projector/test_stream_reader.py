@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pymongo.errors import InvalidOperation, OperationFailure
 
-from projector.stream_reader import StreamReader
+from projector.runner import StreamReader
 
 WAIT = 10.0  # generous: only reached if the behaviour under test is broken
 

@@ -1,4 +1,4 @@
-"""parse_event: outbox documents in the contract shape become typed events; anything else is refused."""
+"""decode_entry: outbox documents in the contract shape become typed events; anything else is refused."""
 
 from __future__ import annotations
 
@@ -8,8 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from accounts_write.contract import EventType, PublishedEvent, TransferSentPayload
-from projector.events import EventParseError, SkippedEvent, parse_event
+from accounts_write.contract import (
+    EventDecodeError,
+    EventType,
+    PublishedEvent,
+    SkippedEvent,
+    TransferSentPayload,
+    decode_entry,
+)
 from tests.factories.outbox import AccountHistory, money, outbox_document
 
 
@@ -19,7 +25,7 @@ def test_money_and_ids_are_typed():
     bob.opened()
     sent, _ = ada.transfer_to(bob, "12.5")
 
-    event = parse_event(sent)
+    event = decode_entry(sent)
 
     assert isinstance(event, PublishedEvent)
     assert event.event_type is EventType.TRANSFER_SENT
@@ -36,7 +42,7 @@ def test_a_naive_occurred_at_is_read_as_utc():
     document = AccountHistory().opened()
     document["occurred_at"] = datetime(2026, 1, 2, 3, 4, 5)
 
-    assert parse_event(document).occurred_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert decode_entry(document).occurred_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -55,8 +61,8 @@ def test_documents_outside_the_contract_are_refused_with_a_reason(change, messag
                                {"amount": money("1.00"), "balance_after": money("1.00")})
     document.update(change)
 
-    with pytest.raises(EventParseError, match=message):
-        parse_event(document)
+    with pytest.raises(EventDecodeError, match=message):
+        decode_entry(document)
 
 
 def test_a_skipped_dead_letter_is_read_without_its_type_or_payload():
@@ -64,7 +70,7 @@ def test_a_skipped_dead_letter_is_read_without_its_type_or_payload():
     at = datetime(2026, 1, 2, 3, 4, 5)
     document["skip"] = {"by": "ops", "at": at, "reason": "poison"}
 
-    event = parse_event(document)
+    event = decode_entry(document)
 
     assert isinstance(event, SkippedEvent)
     assert (event.version, event.event_type) == (2, "FundsTeleported")
@@ -77,5 +83,5 @@ def test_a_skipped_entry_without_a_version_is_refused():
     del document["aggregate_version"]
     document["skip"] = {"by": "ops", "at": datetime.now(UTC), "reason": "poison"}
 
-    with pytest.raises(EventParseError, match="skipped entry without a usable aggregate/version"):
-        parse_event(document)
+    with pytest.raises(EventDecodeError, match="skipped entry without a usable aggregate/version"):
+        decode_entry(document)
