@@ -64,16 +64,6 @@ class DailyDelta:
     accounts_opened: int = 0
     accounts_closed: int = 0
 
-    def add_to(self, total: DailyTotalColumns) -> None:
-        total.deposited += self.deposited
-        total.withdrawn += self.withdrawn
-        total.transferred += self.transferred
-        total.deposit_count += self.deposit_count
-        total.withdrawal_count += self.withdrawal_count
-        total.transfer_count += self.transfer_count
-        total.accounts_opened += self.accounts_opened
-        total.accounts_closed += self.accounts_closed
-
 
 @dataclass
 class BatchChanges:
