@@ -102,6 +102,7 @@ class ProjectorRunner:
         self._failures = 0
         self._heal_until = 0.0
         self._next_heal = 0.0
+        self._next_beat = 0.0
         self._indexes_ready = False
 
     # --- the outer loop: leadership and recovery -------------------------------------------------
@@ -146,7 +147,7 @@ class ProjectorRunner:
                 fence=self.lease,
                 stop=self.stop,
                 status_writer=status_writer,
-                before_chunk=self._hold_while_paused,
+                before_chunk=self._between_chunks,
             )
             if report.unfinished:
                 self._start_healing()
@@ -167,14 +168,12 @@ class ProjectorRunner:
 
     # --- the inner loop: tailing -------------------------------------------------------------------
     def _tail(self, reader: StreamReader, status_writer: StatusWriter) -> None:
-        next_beat = next_checkpoint = time.monotonic()
+        next_checkpoint = time.monotonic()
         while not self.stop.is_set():
             now = time.monotonic()
             try:
                 status_writer.raise_if_failed()
-                if now >= next_beat:
-                    self.lease.renew()
-                    next_beat = now + self.config.lease_ttl.total_seconds() / 3
+                self._beat_if_due(now)
                 if self._paused():
                     # Events wait in the stream (and the outbox); the lease stays ours.
                     self.stop.wait(self.gate.interval)
@@ -244,15 +243,19 @@ class ProjectorRunner:
                 logger.info("projector %s resumed", self.owner)
         return paused
 
-    def _hold_while_paused(self) -> None:
-        """Between catch-up chunks: wait while paused, renewing the lease as the tail loop does."""
-        next_beat = 0.0
+    def _between_chunks(self) -> None:
+        """Before each catch-up chunk: the lease's heartbeat (a catch-up may outlast many leases),
+        and a wait while paused, the lease renewed as the tail loop does."""
+        self._beat_if_due(time.monotonic())
         while not self.stop.is_set() and self._paused():
-            now = time.monotonic()
-            if now >= next_beat:
-                self.lease.renew()
-                next_beat = now + self.config.lease_ttl.total_seconds() / 3
+            self._beat_if_due(time.monotonic())
             self.stop.wait(self.gate.interval)
+
+    def _beat_if_due(self, now: float) -> None:
+        """Renew the lease every third of its time; LeaseLostError if another projector has it."""
+        if now >= self._next_beat:
+            self.lease.renew()
+            self._next_beat = now + self.config.lease_ttl.total_seconds() / 3
 
     # --- self-healing and recovery -----------------------------------------------------------------
     def _start_healing(self) -> None:

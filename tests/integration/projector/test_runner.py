@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +16,8 @@ from accounts_write.adapters.indexes import ensure_collections_and_indexes
 from accounts_write.contract import OUTBOX_COLLECTION, OutboxStatus
 from accounts_write.contract import OutboxField as F
 from accounts_write.domain.commands import DepositFunds, OpenAccount
+from projector import retry
+from projector.delivery import deliver
 from projector.leader import CheckpointUpdate, load_resume_token, save_checkpoint
 from projector.models import ProjectorLease
 from tests.factories.outbox import AccountHistory
@@ -128,3 +132,29 @@ def test_a_lone_event_is_applied_without_waiting_for_the_idle_poll_to_run_out(mo
         time.sleep(0.2)  # the reader's next getMore is now waiting on an idle stream
         outbox.insert_one(ada.deposited("1.00"))
         wait_until(lambda: AccountView.objects.filter(version=2).exists(), timeout=3)
+
+
+def test_a_catch_up_longer_than_the_lease_keeps_the_lease(mongo_db, caplog, monkeypatch):
+    """Regression: the catch-up renewed the lease only while paused, so a backlog that took longer
+    than one lease to apply lost it midway (a warning, a restart, a standby could take over)."""
+    histories = [AccountHistory(owner=f"owner {n}") for n in range(4)]
+    documents = []
+    for history in histories:
+        documents.append(history.opened())
+        documents += [history.deposited("1.00") for _ in range(9)]
+    mongo_db[OUTBOX_COLLECTION].insert_many(documents)
+    ttl = timedelta(seconds=0.5)
+
+    def slow_deliver(*args, **kwargs):
+        time.sleep(0.05)  # 40 one-event chunks: the catch-up takes at least 2 s, four leases
+        return deliver(*args, **kwargs)
+
+    monkeypatch.setattr(retry, "deliver", slow_deliver)
+    caplog.set_level(logging.INFO, logger="projector")
+    with running_projector(mongo_db, lease_ttl=ttl, batch_size=1):
+        took = wait_until(lambda: outbox_statuses(mongo_db) == {OutboxStatus.DONE.value}, timeout=30)
+
+    assert took > 2 * ttl.total_seconds()
+    assert not [record for record in caplog.records if "standby again" in record.getMessage()]
+    assert len([record for record in caplog.records if "leads" in record.getMessage()]) == 1
+    assert AccountView.objects.filter(version=10).count() == 4
