@@ -123,7 +123,7 @@ test: lint typecheck imports pytest
 # The edit-and-rerun loop: no lint, no coverage, no fault, browser, proxy, soak, schemathesis or bench
 # tests (tests/faults and tests/e2e are not collected; tests marked slow are left out).
 quick: $(STAMP) services
-	$(BIN)/pytest -q -m "not slow" tests/unit tests/integration
+	$(BIN)/pytest -q -m "not slow" -n auto tests/unit tests/integration
 
 # The stand-in keeps its data in .data/mongo (journaled) unless MONGO_URL names a real replica set.
 # Every process is stopped when the web server stops (Ctrl-C). The demo page's fault buttons are on,

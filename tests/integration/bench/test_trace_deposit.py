@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from tests.integration.bench.test_benches_run import run_bench
 from tests.scripts import REPO_ROOT
+
+pytestmark = pytest.mark.slow  # a stack in threads and a child interpreter: about 3 s
 
 OUR_FILE = re.compile(r"`((?:accounts_write|accounts_read|projector|config)/[\w/]+\.py)`")
 
