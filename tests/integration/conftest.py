@@ -22,3 +22,13 @@ def write_db(settings: Any, mongo_url: str, mongo_db: Database[Any]) -> Iterator
     with bootstrap.override_bus(bootstrap.build_bus(database=mongo_db)):
         yield mongo_db
     close_mongo_client()
+
+
+@pytest.fixture
+def mongo_down(settings: Any) -> Iterator[None]:
+    """The site's MongoDB is a port where nothing listens; a server selection gives up in 0.3 s."""
+    close_mongo_client()
+    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0"
+    settings.MONGO_SERVER_SELECTION_TIMEOUT_MS = 300
+    yield
+    close_mongo_client()

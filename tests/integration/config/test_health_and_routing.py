@@ -24,16 +24,6 @@ def app_mongo(settings: Any, mongo_url: str, mongo_db: Database[dict[str, Any]])
     close_mongo_client()
 
 
-@pytest.fixture
-def mongo_down(settings: Any) -> Iterator[None]:
-    """Point the app at a port where nothing listens, with a short server-selection timeout."""
-    close_mongo_client()
-    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0"
-    settings.MONGO_SERVER_SELECTION_TIMEOUT_MS = 300
-    yield
-    close_mongo_client()
-
-
 def test_healthz_answers_without_consulting_dependencies(client: Client, mongo_down: None) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200

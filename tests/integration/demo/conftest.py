@@ -11,7 +11,6 @@ from pymongo.database import Database
 
 from accounts_write import bootstrap
 from accounts_write.application.bus import RetryPolicy
-from config.mongo import close_mongo_client
 
 
 @pytest.fixture
@@ -22,10 +21,7 @@ def htmx(client: Client, write_db: Database[Any]) -> Client:
 
 
 @pytest.fixture
-def mongo_down(settings: Any) -> Iterator[None]:
-    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0"
-    settings.MONGO_SERVER_SELECTION_TIMEOUT_MS = 300
-    close_mongo_client()
+def mongo_down(mongo_down: None) -> Iterator[None]:
+    """MongoDB away (the shared fixture), and a bus that gives up after one attempt."""
     with bootstrap.override_bus(bootstrap.build_bus(retry=RetryPolicy(max_attempts=1))):
         yield
-    close_mongo_client()

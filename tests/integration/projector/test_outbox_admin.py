@@ -50,15 +50,6 @@ def outbox(settings, mongo_url, mongo_db):
     close_mongo_client()
 
 
-@pytest.fixture
-def mongo_down(settings):
-    settings.MONGO_URL = "mongodb://127.0.0.1:9/?replicaSet=rs0"
-    settings.MONGO_SERVER_SELECTION_TIMEOUT_MS = 300
-    close_mongo_client()
-    yield
-    close_mongo_client()
-
-
 def login(django_user_model: type[User], *permissions: str, superuser: bool = False) -> Client:
     client = Client(enforce_csrf_checks=True)
     if superuser:

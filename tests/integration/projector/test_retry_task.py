@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from accounts_write.contract import OUTBOX_COLLECTION, OutboxStatus
 from accounts_write.contract import OutboxField as F
 from config.celery import app
 from config.mongo import close_mongo_client
-from projector.tasks import retry_due_entries
+from projector.tasks import reconcile_read_models, retry_due_entries
 from tests.factories.outbox import AccountHistory
 from tests.integration.projector.running import wait_until
 
@@ -76,3 +77,25 @@ def test_a_real_worker_runs_the_task_from_the_redis_broker(failed_history, setti
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("task", "empty"),
+    [
+        (retry_due_entries, {"applied": 0, "failed": 0}),
+        (reconcile_read_models, {"checked": 0, "drifted": 0, "lagging": 0}),
+    ],
+    ids=["retry", "reconcile"],
+)
+def test_a_periodic_task_that_finds_mongodb_away_warns_once_and_returns(mongo_down, caplog, task, empty):
+    """Regression: the tasks raised, and the worker logged an ERROR with a traceback every 5 s."""
+    caplog.set_level(logging.WARNING, logger="projector.tasks")
+
+    result = task.apply().get()
+
+    assert result.items() >= empty.items()
+    [warning] = [record for record in caplog.records if record.name == "projector.tasks"]
+    assert warning.levelno == logging.WARNING
+    assert f"{task.__wrapped__.__name__} not run: MongoDB unavailable" in warning.getMessage()
+    assert warning.exc_info is None
