@@ -10,6 +10,7 @@ hand-written statements (ADR 0019). The write side is the authority on balances:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -324,49 +325,25 @@ class _Contribution(BatchChanges):
 # INSERT) per day and currency of totals. Values go through each model field's own
 # ``get_db_prep_value``, as the ORM would send them.
 
-ACCOUNT_INSERT = (
-    "account_id",
-    "owner",
-    "currency",
-    "balance",
-    "status",
-    "version",
-    "opened_at",
-    "updated_at",
-    "closed_at",
-    "attention",
-    "attention_event_id",
+
+def _columns_of(model: type[Model], *, leave_out: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The model's columns by attname, its auto-increment key left out (MySQL numbers the rows)."""
+    return tuple(
+        field.attname
+        for field in model._meta.concrete_fields
+        if not (field.primary_key and field.get_internal_type().endswith("AutoField"))
+        and field.attname not in leave_out
+    )
+
+
+# Derived from the live models (a replay's shadow tables have the same columns) and from DailyDelta.
+ACCOUNT_INSERT = _columns_of(LIVE.account)
+# What an event can change; the rest is set once, when the account is opened.
+ACCOUNT_UPDATE = _columns_of(
+    LIVE.account, leave_out=frozenset({"account_id", "owner", "currency", "opened_at"})
 )
-ACCOUNT_UPDATE = (
-    "balance",
-    "status",
-    "version",
-    "updated_at",
-    "closed_at",
-    "attention",
-    "attention_event_id",
-)
-LEDGER_INSERT = (
-    "event_id",
-    "account_id",
-    "aggregate_version",
-    "entry_type",
-    "amount",
-    "balance_after",
-    "counterparty_id",
-    "transfer_id",
-    "occurred_at",
-)
-DAILY_COUNTERS = (
-    "deposited",
-    "withdrawn",
-    "transferred",
-    "deposit_count",
-    "withdrawal_count",
-    "transfer_count",
-    "accounts_opened",
-    "accounts_closed",
-)
+LEDGER_INSERT = _columns_of(LIVE.ledger)
+DAILY_COUNTERS = tuple(counter.name for counter in dataclasses.fields(DailyDelta))
 
 
 def save_changes(changes: BatchChanges) -> None:
