@@ -21,7 +21,7 @@ from pymongo.errors import PyMongoError
 from projector.failures import describe
 from projector.models import ReplayRun, ReplayState
 from projector.outbox import OutboxStore
-from projector.replay import REPLAY_LOCK, ReplayBusyError, full_replay
+from projector.replay import ReplayBusyError, full_replay, replay_lock_name
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class ReplayStoppedError(RuntimeError):
 def replay_lock_holder() -> int | None:
     """The MySQL connection holding the replay lock (a replay is running), or None."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT IS_USED_LOCK(%s)", [REPLAY_LOCK])
+        cursor.execute("SELECT IS_USED_LOCK(%s)", [replay_lock_name()])
         row = cursor.fetchone()
     return int(row[0]) if row and row[0] is not None else None
 

@@ -36,7 +36,13 @@ from projector.shadow import LIVE, SHADOW, ReadTables
 
 logger = logging.getLogger(__name__)
 
-REPLAY_LOCK = "cqrs-sync-replay"
+
+def replay_lock_name() -> str:
+    """The MySQL named lock of a replay. Named locks are server-wide: the database's name is part of
+    it, so replays of two databases on one server do not exclude each other."""
+    return f"cqrs-sync:{connection.settings_dict['NAME']}:replay"
+
+
 # The final catch-up runs under the fence (appliers wait); before it, catch up until this few remain.
 FENCED_CATCH_UP_AT_MOST = 200
 CATCH_UP_ROUNDS = 5
@@ -243,11 +249,11 @@ class _replay_lock:  # noqa: N801 - a context manager used like a function
 
     def __enter__(self) -> None:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT GET_LOCK(%s, 0)", [REPLAY_LOCK])
+            cursor.execute("SELECT GET_LOCK(%s, 0)", [replay_lock_name()])
             (got,) = cursor.fetchone() or (0,)
         if got != 1:
             raise ReplayBusyError("another replay is running (it holds the replay lock)")
 
     def __exit__(self, *exc: object) -> None:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT RELEASE_LOCK(%s)", [REPLAY_LOCK])
+            cursor.execute("SELECT RELEASE_LOCK(%s)", [replay_lock_name()])

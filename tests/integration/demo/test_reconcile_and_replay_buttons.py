@@ -19,7 +19,7 @@ from accounts_read.models import AccountView, LedgerLine
 from projector.bootstrap import outbox_store
 from projector.demo_replay import BACKGROUND, BackgroundReplay, ReplayStoppedError, replay_progress
 from projector.models import ReconcileReport, ReplayRun, ReplayState
-from projector.replay import REPLAY_LOCK, ReplayBusyError
+from projector.replay import ReplayBusyError, replay_lock_name
 from tests.integration.demo.faults import open_account, project
 
 pytestmark = pytest.mark.django_db
@@ -157,12 +157,12 @@ def test_replay_while_another_holds_the_replay_lock_says_it_is_busy(
     htmx: Client, write_db: Database[Any], faults: None
 ) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT GET_LOCK(%s, 0)", [REPLAY_LOCK])
+        cursor.execute("SELECT GET_LOCK(%s, 0)", [replay_lock_name()])
     try:
         html = post(htmx, "/demo/faults/replay/")
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT RELEASE_LOCK(%s)", [REPLAY_LOCK])
+            cursor.execute("SELECT RELEASE_LOCK(%s)", [replay_lock_name()])
 
     assert "Replay not started: another replay is running (it holds the replay lock)." in html
     assert not ReplayRun.objects.exists()
