@@ -171,40 +171,16 @@ def test_bad_arguments_are_refused_in_words(outbox, arguments, message):
         call_command("replay", *arguments)
 
 
-def test_a_second_replay_is_refused_while_one_runs(outbox):
+def replay_while_locked(outbox, lock: str) -> object:
+    """A full replay in another session (a thread) while this one holds the named lock ``lock``:
+    what it returned, or the ReplayBusyError it raised."""
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT GET_LOCK(%s, 0)", [replay.replay_lock_name()])
-    # The lock is held by this connection; a replay on another connection (a thread) is refused.
-    errors: list[BaseException] = []
-
-    def attempt() -> None:
-        try:
-            replay.full_replay(outbox, started_by="second")
-        except replay.ReplayBusyError as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=attempt)
-    thread.start()
-    thread.join()
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT RELEASE_LOCK(%s)", [replay.replay_lock_name()])
-    assert errors and "another replay is running" in str(errors[0])
-
-
-def test_a_replay_of_another_database_on_the_same_server_does_not_block_this_one(outbox, monkeypatch):
-    """Named locks are server-wide; the replay lock was one name for every database on the server."""
-    with monkeypatch.context() as elsewhere_process:
-        elsewhere_process.setitem(connections["default"].settings_dict, "NAME", "cqrs_read_elsewhere")
-        elsewhere = replay.replay_lock_name()
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT GET_LOCK(%s, 0)", [elsewhere])
+        cursor.execute("SELECT GET_LOCK(%s, 0)", [lock])
     outcome: list[object] = []
 
     def attempt() -> None:
         try:
-            outcome.append(replay.full_replay(outbox, started_by="here"))
+            outcome.append(replay.full_replay(outbox, started_by="second"))
         except replay.ReplayBusyError as exc:
             outcome.append(exc)
         finally:
@@ -214,8 +190,25 @@ def test_a_replay_of_another_database_on_the_same_server_does_not_block_this_one
     thread.start()
     thread.join()
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT RELEASE_LOCK(%s)", [elsewhere])
-    assert outcome and not isinstance(outcome[0], replay.ReplayBusyError)
+        cursor.execute("SELECT RELEASE_LOCK(%s)", [lock])
+    assert outcome, "the replay thread ended without a result"
+    return outcome[0]
+
+
+def test_a_second_replay_is_refused_while_one_runs(outbox):
+    refused = replay_while_locked(outbox, replay.replay_lock_name())
+
+    assert isinstance(refused, replay.ReplayBusyError)
+    assert "another replay is running" in str(refused)
+
+
+def test_a_replay_of_another_database_on_the_same_server_does_not_block_this_one(outbox, monkeypatch):
+    """Named locks are server-wide; the replay lock was one name for every database on the server."""
+    with monkeypatch.context() as elsewhere_process:
+        elsewhere_process.setitem(connections["default"].settings_dict, "NAME", "cqrs_read_elsewhere")
+        elsewhere = replay.replay_lock_name()
+
+    assert not isinstance(replay_while_locked(outbox, elsewhere), replay.ReplayBusyError)
 
 
 @pytest.mark.slow
