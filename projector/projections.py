@@ -79,8 +79,7 @@ class BatchChanges:
     # Days before this are carried over whole from the live tables (pruned history): not added to.
     daily_from: date | None = None
 
-    def daily_delta(self, event: PublishedEvent, currency: str) -> DailyDelta:
-        day = event.occurred_at.date()
+    def daily_delta(self, day: date, currency: str) -> DailyDelta:
         if self.daily_from is not None and day < self.daily_from:
             return DailyDelta()  # counted in the carried-over total already
         return self.daily.setdefault((day, currency), DailyDelta())
@@ -157,7 +156,7 @@ def _open(
         closed_at=None,
     )
     changes.new_accounts[view.account_id] = view
-    changes.daily_delta(event, view.currency).accounts_opened += 1
+    changes.daily_delta(event.occurred_at.date(), view.currency).accounts_opened += 1
     return view
 
 
@@ -178,7 +177,7 @@ def _deposited(
     payload: FundsDepositedPayload, event: PublishedEvent, account: AccountViewColumns, changes: BatchChanges
 ) -> None:
     _move_money(event, payload, account, changes, LedgerEntryType.DEPOSIT, +1)
-    delta = changes.daily_delta(event, account.currency)
+    delta = changes.daily_delta(event.occurred_at.date(), account.currency)
     delta.deposited += payload.amount
     delta.deposit_count += 1
 
@@ -188,7 +187,7 @@ def _withdrawn(
     payload: FundsWithdrawnPayload, event: PublishedEvent, account: AccountViewColumns, changes: BatchChanges
 ) -> None:
     _move_money(event, payload, account, changes, LedgerEntryType.WITHDRAWAL, -1)
-    delta = changes.daily_delta(event, account.currency)
+    delta = changes.daily_delta(event.occurred_at.date(), account.currency)
     delta.withdrawn += payload.amount
     delta.withdrawal_count += 1
 
@@ -207,7 +206,7 @@ def _transfer_sent(
         payload.to_account,
         payload.transfer_id,
     )
-    delta = changes.daily_delta(event, account.currency)
+    delta = changes.daily_delta(event.occurred_at.date(), account.currency)
     delta.transferred += payload.amount
     delta.transfer_count += 1
 
@@ -239,7 +238,7 @@ def _closed(
         raise ProjectionError(f"account {account.account_id} is already closed")
     account.status = AccountStatus.CLOSED
     account.closed_at = event.occurred_at
-    changes.daily_delta(event, account.currency).accounts_closed += 1
+    changes.daily_delta(event.occurred_at.date(), account.currency).accounts_closed += 1
 
 
 def _move_money(
@@ -289,13 +288,13 @@ def contribution(
     Re-projecting one account subtracts this first, then applies its events afresh. Days before
     ``daily_from`` are left out (pruned history: their totals are carried over, not rebuilt).
     """
-    changes = _Contribution(daily_from=daily_from)
+    changes = BatchChanges(daily_from=daily_from)
     if account.currency:
-        changes.add(account.opened_at.date(), account.currency).accounts_opened += 1
+        changes.daily_delta(account.opened_at.date(), account.currency).accounts_opened += 1
         if account.status == AccountStatus.CLOSED and account.closed_at is not None:
-            changes.add(account.closed_at.date(), account.currency).accounts_closed += 1
+            changes.daily_delta(account.closed_at.date(), account.currency).accounts_closed += 1
     for line in lines:
-        delta = changes.add(line.occurred_at.date(), account.currency)
+        delta = changes.daily_delta(line.occurred_at.date(), account.currency)
         if line.entry_type == LedgerEntryType.DEPOSIT:
             delta.deposited += line.amount
             delta.deposit_count += 1
@@ -306,14 +305,6 @@ def contribution(
             delta.transferred -= line.amount
             delta.transfer_count += 1
     return changes
-
-
-@dataclass
-class _Contribution(BatchChanges):
-    def add(self, day: date, currency: str) -> DailyDelta:
-        if self.daily_from is not None and day < self.daily_from:
-            return DailyDelta()
-        return self.daily.setdefault((day, currency), DailyDelta())
 
 
 # --- writing: one batch's changes in a few hand-written statements -----------------------------
